@@ -1,0 +1,6 @@
+//! do-envsync: a typed DigitalOcean App Platform client, an env-sync engine and an emulator.
+pub mod client;
+pub mod emulator;
+pub mod models;
+#[cfg(feature = "python")]
+mod py;
