@@ -1,1 +1,24 @@
-#[allow(unused_imports)] use pyo3::prelude::*;
+//! PyO3 bindings: thin wrappers that copy arguments into owned Rust values, release the GIL
+//! and call the core. Nothing here holds logic of its own.
+use pyo3::prelude::*;
+
+mod client;
+mod emulator;
+mod errors;
+mod models;
+mod runtime;
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_class::<client::NativeClient>()?;
+    m.add_class::<client::NativeAsyncClient>()?;
+    m.add_class::<client::PageIterator>()?;
+    m.add_class::<client::AsyncPageIterator>()?;
+    m.add_class::<emulator::Emulator>()?;
+    m.add_function(wrap_pyfunction!(models::check_model, m)?)?;
+    m.add_function(wrap_pyfunction!(models::spec_yaml_to_json, m)?)?;
+    m.add_function(wrap_pyfunction!(models::spec_json_to_yaml, m)?)?;
+    m.add_function(wrap_pyfunction!(models::operations, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,108 @@
+"""Argument shaping shared by the generated operations: JSON bodies, queries, pagination.
+
+Bodies are serialized here with the C json encoder (compact, order-preserving), so a spec
+fetched with `apps.get` and sent back with `apps.update` is byte-identical to what was read.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from typing import Any, TypeVar
+
+from . import _native
+from .models import Model
+
+M = TypeVar("M", bound=Model)
+
+Query = list[tuple[str, str]]
+
+
+def _default(obj: object) -> Any:
+    if isinstance(obj, Model):
+        return obj._data
+    if isinstance(obj, Mapping):
+        return dict(obj)
+    if isinstance(obj, (tuple, set, frozenset)):
+        return list(obj)
+    raise TypeError(f"cannot send a {type(obj).__name__} as JSON")
+
+
+def dumps(obj: Any) -> bytes:
+    """Compact JSON, keys in insertion order, non-ASCII kept (as DigitalOcean sends it)."""
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False, default=_default).encode()
+
+
+def encode_body(fields: Mapping[str, Any]) -> bytes:
+    """A request body from keyword arguments; arguments left as None are not sent."""
+    return dumps({k: v for k, v in fields.items() if v is not None})
+
+
+def _query_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def encode_query(pairs: Sequence[tuple[str, Any]]) -> Query:
+    """Query pairs; None dropped, booleans lowercased, sequences repeated."""
+    out: Query = []
+    for key, value in pairs:
+        if value is None:
+            continue
+        if isinstance(value, (list, tuple)):
+            out.extend((key, _query_value(v)) for v in value)
+        else:
+            out.append((key, _query_value(value)))
+    return out
+
+
+def _loads(body: bytes) -> Any:
+    return json.loads(body) if body else {}
+
+
+def call(
+    native: _native.NativeClient,
+    op: str,
+    path: dict[str, str],
+    query: Query,
+    body: bytes | None,
+) -> Any:
+    return _loads(native.call(op, path, query, body))
+
+
+async def acall(
+    native: _native.NativeAsyncClient,
+    op: str,
+    path: dict[str, str],
+    query: Query,
+    body: bytes | None,
+) -> Any:
+    return _loads(await native.call(op, path, query, body))
+
+
+def iter_items(
+    native: _native.NativeClient,
+    op: str,
+    path: dict[str, str],
+    query: Query,
+    key: str,
+    cls: type[M],
+) -> Iterator[M]:
+    """Items of every page, fetched one page at a time as the caller iterates."""
+    for page in native.pages(op, path, query):
+        for item in json.loads(page).get(key) or []:
+            yield cls(item)
+
+
+async def aiter_items(
+    native: _native.NativeAsyncClient,
+    op: str,
+    path: dict[str, str],
+    query: Query,
+    key: str,
+    cls: type[M],
+) -> AsyncIterator[M]:
+    async for page in native.pages(op, path, query):
+        for item in json.loads(page).get(key) or []:
+            yield cls(item)

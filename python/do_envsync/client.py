@@ -1,0 +1,171 @@
+"""`Client` (blocking) and `AsyncClient` (asyncio): the same surface over one Rust core.
+
+All I/O runs in Rust on one shared tokio runtime. The blocking client releases the GIL
+while it waits (other Python threads keep running) and checks for Ctrl-C every few
+milliseconds, so a long call (retries, rate-limit pacing) can always be interrupted.
+"""
+
+from __future__ import annotations
+
+import json as _json
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
+
+from . import _native
+from ._operations import AccountAPI, AppsAPI, AsyncAccountAPI, AsyncAppsAPI
+from ._transport import Query, dumps, encode_query
+
+__all__ = ["AsyncClient", "Client", "RateLimit"]
+
+
+class RateLimit(NamedTuple):
+    """The last `ratelimit-*` headers DigitalOcean sent."""
+
+    limit: int
+    """Requests allowed in the window (`ratelimit-limit`)."""
+    remaining: int
+    """Requests left (`ratelimit-remaining`)."""
+    reset: int
+    """Unix time at which the oldest request of the window expires (`ratelimit-reset`)."""
+
+
+def _params(params: Mapping[str, Any] | Sequence[tuple[str, Any]] | None) -> Query:
+    if params is None:
+        return []
+    pairs = list(params.items()) if isinstance(params, Mapping) else list(params)
+    return encode_query(pairs)
+
+
+def _decode(body: bytes) -> Any:
+    return _json.loads(body) if body else None
+
+
+def _settings(
+    timeout: float | None,
+    max_attempts: int | None,
+    retry_budget: float | None,
+) -> dict[str, Any]:
+    return {"timeout": timeout, "max_attempts": max_attempts, "retry_budget": retry_budget}
+
+
+class Client:
+    """Blocking DigitalOcean client.
+
+    `token` defaults to `$DIGITALOCEAN_TOKEN`, then `$DIGITALOCEAN_ACCESS_TOKEN`. `base_url`
+    defaults to https://api.digitalocean.com; plain `http://` is accepted for loopback only
+    (the emulator). Retries (GET/PUT/DELETE and read-only POSTs, on 429/5xx/transport
+    errors) use capped exponential backoff with full jitter: `max_attempts` tries within
+    `retry_budget` seconds.
+    """
+
+    apps: AppsAPI
+    """Every App Platform operation (`client.apps.list()`, `client.apps.get(app_id)`, ...)."""
+    account: AccountAPI
+    """`client.account.get()`."""
+
+    def __init__(
+        self,
+        token: str | None = None,
+        *,
+        base_url: str | None = None,
+        timeout: float | None = None,
+        max_attempts: int | None = None,
+        retry_budget: float | None = None,
+        pacing: bool = True,
+    ) -> None:
+        self._native = _native.NativeClient(
+            token,
+            base_url=base_url,
+            pacing=pacing,
+            **_settings(timeout, max_attempts, retry_budget),
+        )
+        self.apps = AppsAPI(self._native)
+        self.account = AccountAPI(self._native)
+
+    @property
+    def base_url(self) -> str:
+        return self._native.base_url
+
+    @property
+    def rate_limit(self) -> RateLimit | None:
+        """The last rate-limit headers seen, or None before the first response."""
+        rl = self._native.rate_limit()
+        return None if rl is None else RateLimit(*rl)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        json: Any = None,
+    ) -> Any:
+        """Call any endpoint (`/v2/...`) with the same auth, retries and pacing.
+
+        Returns the decoded JSON body (None for an empty body).
+        """
+        body = None if json is None else dumps(json)
+        return _decode(self._native.request(method, path, _params(params), body))
+
+    def __repr__(self) -> str:
+        return f"Client(base_url={self.base_url!r})"
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+class AsyncClient:
+    """asyncio DigitalOcean client with the same surface as `Client`; methods are awaitables
+    and `list` methods return async iterators."""
+
+    apps: AsyncAppsAPI
+    account: AsyncAccountAPI
+
+    def __init__(
+        self,
+        token: str | None = None,
+        *,
+        base_url: str | None = None,
+        timeout: float | None = None,
+        max_attempts: int | None = None,
+        retry_budget: float | None = None,
+        pacing: bool = True,
+    ) -> None:
+        self._native = _native.NativeAsyncClient(
+            token,
+            base_url=base_url,
+            pacing=pacing,
+            **_settings(timeout, max_attempts, retry_budget),
+        )
+        self.apps = AsyncAppsAPI(self._native)
+        self.account = AsyncAccountAPI(self._native)
+
+    @property
+    def base_url(self) -> str:
+        return self._native.base_url
+
+    @property
+    def rate_limit(self) -> RateLimit | None:
+        rl = self._native.rate_limit()
+        return None if rl is None else RateLimit(*rl)
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        json: Any = None,
+    ) -> Any:
+        body = None if json is None else dumps(json)
+        return _decode(await self._native.request(method, path, _params(params), body))
+
+    def __repr__(self) -> str:
+        return f"AsyncClient(base_url={self.base_url!r})"
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None

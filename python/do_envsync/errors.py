@@ -1,0 +1,114 @@
+"""The exception hierarchy: one class per failure kind, each carrying DigitalOcean's fields.
+
+The Rust core maps its single error enum onto these classes (src/py/errors.rs). Messages
+never contain a token or a secret value: the core masks them before they get here.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AuthenticationError",
+    "ConflictError",
+    "DecodeError",
+    "DigitalOceanError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ServerError",
+    "TransportError",
+    "ValidationError",
+]
+
+
+class DigitalOceanError(Exception):
+    """Any failure talking to DigitalOcean (or the emulator).
+
+    Attributes mirror DigitalOcean's error body: `status` (HTTP status, None when no response
+    was received), `error_id` (DigitalOcean's `id`, e.g. "not_found"), `message` and
+    `request_id`.
+    """
+
+    status: int | None
+    error_id: str | None
+    message: str
+    request_id: str | None
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        error_id: str | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.error_id = error_id
+        self.request_id = request_id
+
+    def __str__(self) -> str:
+        parts = [self.message]
+        if self.status is not None:
+            parts.append(f"status={self.status}")
+        if self.error_id:
+            parts.append(f"id={self.error_id}")
+        if self.request_id:
+            parts.append(f"request_id={self.request_id}")
+        return parts[0] if len(parts) == 1 else f"{parts[0]} ({', '.join(parts[1:])})"
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(message={self.message!r}, status={self.status!r}, "
+            f"error_id={self.error_id!r}, request_id={self.request_id!r})"
+        )
+
+
+class AuthenticationError(DigitalOceanError):
+    """401: the token is missing, malformed, revoked or expired."""
+
+
+class PermissionDeniedError(DigitalOceanError):
+    """403: the token lacks a scope the operation needs."""
+
+
+class NotFoundError(DigitalOceanError):
+    """404: no such app, deployment or route."""
+
+
+class ValidationError(DigitalOceanError):
+    """400 or 422: DigitalOcean rejected the request (e.g. an invalid app spec)."""
+
+
+class ConflictError(DigitalOceanError):
+    """409, or a plan whose app changed since it was computed."""
+
+
+class RateLimitError(DigitalOceanError):
+    """429: the rate limit was hit and retries did not get through; `retry_after` in seconds."""
+
+    retry_after: float | None
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        error_id: str | None = None,
+        request_id: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, status=status, error_id=error_id, request_id=request_id)
+        self.retry_after = retry_after
+
+
+class ServerError(DigitalOceanError):
+    """5xx after retries."""
+
+
+class TransportError(DigitalOceanError):
+    """No usable response: connection refused or reset, timeout, TLS failure."""
+
+
+class DecodeError(DigitalOceanError):
+    """A response body that is not the JSON expected (with a short, masked excerpt)."""

@@ -1,0 +1,69 @@
+"""Test helpers: the in-process App Platform emulator (like moto for AWS).
+
+    from do_envsync.testing import Emulator
+
+    with Emulator() as emu:
+        client = emu.client()
+        app = client.apps.create({"name": "web", "region": "nyc"})
+        assert emu.deployment_count(app.id) == 1
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from . import _native
+from .client import AsyncClient, Client
+
+__all__ = ["Emulator", "RequestRecord"]
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """One request the emulator answered (admin requests excluded)."""
+
+    method: str
+    path: str
+    query: str | None
+    status: int
+    body: str | None
+    ts: float
+    response_ms: float
+
+
+class Emulator(_native.Emulator):
+    """A faithful, stateful App Platform on a loopback port, served from a background thread.
+
+    Rate limits (`burst_limit` per minute, `hourly_limit` per hour), `ratelimit-*` headers,
+    SECRET encryption to `EV[...]`, deployments advancing through their phases every
+    `phase_duration` seconds, a request log and fault injection (`add_fault`).
+    """
+
+    def client(self, **kwargs: Any) -> Client:
+        """A blocking client pointed at this emulator with its token."""
+        return Client(self.token, base_url=self.base_url, **kwargs)
+
+    def async_client(self, **kwargs: Any) -> AsyncClient:
+        """An asyncio client pointed at this emulator with its token."""
+        return AsyncClient(self.token, base_url=self.base_url, **kwargs)
+
+    def requests(self) -> list[RequestRecord]:
+        """Every request answered since the start (or the last `clear_requests`/`reset`)."""
+        fields = RequestRecord.__dataclass_fields__
+        return [
+            RequestRecord(**{k: v for k, v in r.items() if k in fields})
+            for r in json.loads(self.requests_json())
+        ]
+
+    def seed_app(self, spec: dict[str, Any]) -> dict[str, Any]:
+        """Creates an app directly (no HTTP, no rate-limit use, not logged): fast fixtures."""
+        app: dict[str, Any] = json.loads(self.seed_app_json(json.dumps(spec)))
+        return app
+
+    def apps(self) -> list[dict[str, Any]]:
+        """Every stored app, as `GET /v2/apps/{id}` would return it."""
+        data = json.loads(self.apps_json())
+        apps: list[dict[str, Any]] = data.get("apps", data) if isinstance(data, dict) else data
+        return apps

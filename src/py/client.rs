@@ -1,0 +1,306 @@
+//! `NativeClient` / `NativeAsyncClient` and their page iterators.
+//!
+//! Bodies cross the boundary as JSON bytes: Python encodes and decodes them with its C json
+//! module, which keeps key order and so keeps GET -> PUT byte-identical.
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use pyo3::exceptions::{PyStopAsyncIteration, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+use tokio::sync::Mutex;
+
+use super::errors::to_pyerr;
+use super::runtime::{block_on, runtime};
+use crate::client::{operations, Client, Error, Operation, Pages, RetryConfig};
+
+fn build_client(
+    token: Option<String>,
+    base_url: Option<String>,
+    timeout: Option<f64>,
+    max_attempts: Option<u32>,
+    retry_budget: Option<f64>,
+    pacing: bool,
+) -> PyResult<Client> {
+    let mut builder = Client::builder().pacing(pacing);
+    if let Some(token) = token {
+        builder = builder.token(token);
+    }
+    if let Some(url) = base_url {
+        builder = builder.base_url(&url);
+    }
+    if let Some(t) = timeout {
+        builder = builder.timeout(secs(t, "timeout")?);
+    }
+    if max_attempts.is_some() || retry_budget.is_some() {
+        let mut retry = RetryConfig::default();
+        if let Some(n) = max_attempts {
+            if n == 0 {
+                return Err(PyValueError::new_err("max_attempts must be at least 1"));
+            }
+            retry.max_attempts = n;
+        }
+        if let Some(b) = retry_budget {
+            retry.total_budget = secs(b, "retry_budget")?;
+        }
+        builder = builder.retry(retry);
+    }
+    // Building never does I/O, but reqwest wants a runtime context for its connector.
+    let _guard = runtime().enter();
+    builder
+        .build()
+        .map_err(|e| Python::attach(|py| to_pyerr(py, e)))
+}
+
+fn secs(value: f64, name: &str) -> PyResult<Duration> {
+    Duration::try_from_secs_f64(value)
+        .map_err(|_| PyValueError::new_err(format!("{name} must be a non-negative number of seconds")))
+}
+
+fn op(name: &str) -> PyResult<&'static Operation> {
+    operations::operation(name)
+        .ok_or_else(|| PyValueError::new_err(format!("unknown operation {name:?}")))
+}
+
+type Query = Vec<(String, String)>;
+
+async fn call(
+    client: Client,
+    op: &'static Operation,
+    path: HashMap<String, String>,
+    query: Query,
+    body: Option<Vec<u8>>,
+) -> Result<Bytes, Error> {
+    let params: Vec<(&str, &str)> = path.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let resp = client
+        .send(op, &params, &query, body.map(Bytes::from))
+        .await?;
+    Ok(resp.body)
+}
+
+async fn raw_request(
+    client: Client,
+    method: String,
+    path: String,
+    query: Query,
+    body: Option<Vec<u8>>,
+) -> Result<Bytes, Error> {
+    let method = http::Method::from_bytes(method.to_ascii_uppercase().as_bytes())
+        .map_err(|_| Error::Config(format!("invalid HTTP method {method:?}")))?;
+    let resp = client
+        .request(method, &path, &query, body.map(Bytes::from))
+        .await?;
+    Ok(resp.body)
+}
+
+fn rate_limit(client: &Client) -> Option<(u32, u32, u64)> {
+    client.rate_limit().map(|r| (r.limit, r.remaining, r.reset))
+}
+
+fn bytes_to_py(body: Bytes) -> Py<PyBytes> {
+    Python::attach(|py| PyBytes::new(py, &body).unbind())
+}
+
+#[pyclass(module = "do_envsync._native", frozen)]
+pub struct NativeClient {
+    client: Client,
+}
+
+#[pymethods]
+impl NativeClient {
+    #[new]
+    #[pyo3(signature = (token=None, *, base_url=None, timeout=None, max_attempts=None, retry_budget=None, pacing=true))]
+    fn new(
+        token: Option<String>,
+        base_url: Option<String>,
+        timeout: Option<f64>,
+        max_attempts: Option<u32>,
+        retry_budget: Option<f64>,
+        pacing: bool,
+    ) -> PyResult<Self> {
+        let client = build_client(token, base_url, timeout, max_attempts, retry_budget, pacing)?;
+        Ok(Self { client })
+    }
+
+    #[getter]
+    fn base_url(&self) -> String {
+        self.client.base_url().to_string()
+    }
+
+    fn rate_limit(&self) -> Option<(u32, u32, u64)> {
+        rate_limit(&self.client)
+    }
+
+    fn call<'py>(
+        &self,
+        py: Python<'py>,
+        op: &str,
+        path: HashMap<String, String>,
+        query: Query,
+        body: Option<Vec<u8>>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let body = block_on(py, call(self.client.clone(), self::op(op)?, path, query, body))?;
+        Ok(PyBytes::new(py, &body))
+    }
+
+    fn request<'py>(
+        &self,
+        py: Python<'py>,
+        method: String,
+        path: String,
+        query: Query,
+        body: Option<Vec<u8>>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let body = block_on(py, raw_request(self.client.clone(), method, path, query, body))?;
+        Ok(PyBytes::new(py, &body))
+    }
+
+    fn pages(
+        &self,
+        op: &str,
+        path: HashMap<String, String>,
+        query: Query,
+    ) -> PyResult<PageIterator> {
+        let params: Vec<(&str, &str)> = path.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let pages = self.client.pages(self::op(op)?, &params, &query);
+        Ok(PageIterator { pages: Arc::new(Mutex::new(pages)) })
+    }
+
+    fn __repr__(&self) -> String {
+        format!("NativeClient(base_url={:?})", self.client.base_url().as_str())
+    }
+}
+
+#[pyclass(module = "do_envsync._native", frozen)]
+pub struct PageIterator {
+    pages: Arc<Mutex<Pages>>,
+}
+
+#[pymethods]
+impl PageIterator {
+    #[getter]
+    fn pages_fetched(&self) -> usize {
+        self.pages.try_lock().map(|p| p.pages_fetched()).unwrap_or(0)
+    }
+
+    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __next__<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyBytes>>> {
+        let pages = self.pages.clone();
+        let page = block_on(py, async move { pages.lock().await.next_page().await })?;
+        Ok(page.map(|b| PyBytes::new(py, &b)))
+    }
+}
+
+#[pyclass(module = "do_envsync._native", frozen)]
+pub struct NativeAsyncClient {
+    client: Client,
+}
+
+#[pymethods]
+impl NativeAsyncClient {
+    #[new]
+    #[pyo3(signature = (token=None, *, base_url=None, timeout=None, max_attempts=None, retry_budget=None, pacing=true))]
+    fn new(
+        token: Option<String>,
+        base_url: Option<String>,
+        timeout: Option<f64>,
+        max_attempts: Option<u32>,
+        retry_budget: Option<f64>,
+        pacing: bool,
+    ) -> PyResult<Self> {
+        let client = build_client(token, base_url, timeout, max_attempts, retry_budget, pacing)?;
+        Ok(Self { client })
+    }
+
+    #[getter]
+    fn base_url(&self) -> String {
+        self.client.base_url().to_string()
+    }
+
+    fn rate_limit(&self) -> Option<(u32, u32, u64)> {
+        rate_limit(&self.client)
+    }
+
+    fn call<'py>(
+        &self,
+        py: Python<'py>,
+        op: &str,
+        path: HashMap<String, String>,
+        query: Query,
+        body: Option<Vec<u8>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let fut = call(self.client.clone(), self::op(op)?, path, query, body);
+        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+            match fut.await {
+                Ok(body) => Ok(bytes_to_py(body)),
+                Err(e) => Err(Python::attach(|py| to_pyerr(py, e))),
+            }
+        })
+    }
+
+    fn request<'py>(
+        &self,
+        py: Python<'py>,
+        method: String,
+        path: String,
+        query: Query,
+        body: Option<Vec<u8>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let fut = raw_request(self.client.clone(), method, path, query, body);
+        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+            match fut.await {
+                Ok(body) => Ok(bytes_to_py(body)),
+                Err(e) => Err(Python::attach(|py| to_pyerr(py, e))),
+            }
+        })
+    }
+
+    fn pages(
+        &self,
+        op: &str,
+        path: HashMap<String, String>,
+        query: Query,
+    ) -> PyResult<AsyncPageIterator> {
+        let params: Vec<(&str, &str)> = path.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let pages = self.client.pages(self::op(op)?, &params, &query);
+        Ok(AsyncPageIterator { pages: Arc::new(Mutex::new(pages)) })
+    }
+
+    fn __repr__(&self) -> String {
+        format!("NativeAsyncClient(base_url={:?})", self.client.base_url().as_str())
+    }
+}
+
+#[pyclass(module = "do_envsync._native", frozen)]
+pub struct AsyncPageIterator {
+    pages: Arc<Mutex<Pages>>,
+}
+
+#[pymethods]
+impl AsyncPageIterator {
+    #[getter]
+    fn pages_fetched(&self) -> usize {
+        self.pages.try_lock().map(|p| p.pages_fetched()).unwrap_or(0)
+    }
+
+    fn __aiter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __anext__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let pages = self.pages.clone();
+        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+            let next = pages.lock().await.next_page().await;
+            match next {
+                Ok(Some(body)) => Ok(bytes_to_py(body)),
+                Ok(None) => Err(PyStopAsyncIteration::new_err(())),
+                Err(e) => Err(Python::attach(|py| to_pyerr(py, e))),
+            }
+        })
+    }
+}

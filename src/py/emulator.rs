@@ -1,0 +1,171 @@
+//! `_native.Emulator`: the in-process App Platform emulator.
+use std::time::Duration;
+
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::PyTuple;
+
+use crate::emulator::{self, EmulatorConfig, Fault, FaultKind};
+
+#[pyclass(module = "do_envsync._native", subclass, frozen)]
+pub struct Emulator {
+    inner: emulator::Emulator,
+}
+
+fn secs(value: f64, name: &str) -> PyResult<Duration> {
+    Duration::try_from_secs_f64(value)
+        .map_err(|_| PyValueError::new_err(format!("{name} must be a non-negative number of seconds")))
+}
+
+#[pymethods]
+impl Emulator {
+    #[new]
+    #[pyo3(signature = (*, port=0, token=None, burst_limit=250, hourly_limit=5000, phase_duration=0.3, latency=0.0))]
+    fn new(
+        py: Python<'_>,
+        port: u16,
+        token: Option<String>,
+        burst_limit: u32,
+        hourly_limit: u32,
+        phase_duration: f64,
+        latency: f64,
+    ) -> PyResult<Self> {
+        let mut config = EmulatorConfig {
+            port,
+            burst_limit,
+            hourly_limit,
+            phase_duration: secs(phase_duration, "phase_duration")?,
+            latency: secs(latency, "latency")?,
+            ..EmulatorConfig::default()
+        };
+        if let Some(token) = token {
+            config.token = token;
+        }
+        let inner = py
+            .detach(|| emulator::Emulator::start(config))
+            .map_err(|e| PyRuntimeError::new_err(format!("emulator failed to start: {e}")))?;
+        Ok(Self { inner })
+    }
+
+    #[getter]
+    fn base_url(&self) -> String {
+        self.inner.base_url()
+    }
+
+    #[getter]
+    fn token(&self) -> String {
+        self.inner.token()
+    }
+
+    #[getter]
+    fn port(&self) -> u16 {
+        self.inner.port()
+    }
+
+    fn stop(&self, py: Python<'_>) {
+        py.detach(|| self.inner.stop())
+    }
+
+    fn reset(&self) {
+        self.inner.reset()
+    }
+
+    fn requests_json(&self) -> PyResult<String> {
+        serde_json::to_string(&self.inner.requests())
+            .map_err(|e| PyRuntimeError::new_err(e.to_string()))
+    }
+
+    fn clear_requests(&self) {
+        self.inner.clear_requests()
+    }
+
+    #[pyo3(signature = (method=None, path=None))]
+    fn request_count(&self, method: Option<&str>, path: Option<&str>) -> usize {
+        self.inner.request_count(method, path)
+    }
+
+    fn deployment_count(&self, app_id: &str) -> usize {
+        self.inner.deployment_count(app_id)
+    }
+
+    #[pyo3(signature = (kind, *, method=None, path=None, status=None, retry_after=None, body=None, delay=None, url=None, count=None, after=0))]
+    #[allow(clippy::too_many_arguments)]
+    fn add_fault(
+        &self,
+        kind: &str,
+        method: Option<String>,
+        path: Option<String>,
+        status: Option<u16>,
+        retry_after: Option<u64>,
+        body: Option<String>,
+        delay: Option<f64>,
+        url: Option<String>,
+        count: Option<u32>,
+        after: u32,
+    ) -> PyResult<u64> {
+        let kind = match kind {
+            "status" => FaultKind::Status {
+                status: status.ok_or_else(|| PyValueError::new_err("a 'status' fault needs status="))?,
+                retry_after,
+                body,
+            },
+            "delay" => FaultKind::Delay(secs(
+                delay.ok_or_else(|| PyValueError::new_err("a 'delay' fault needs delay="))?,
+                "delay",
+            )?),
+            "reset" => FaultKind::Reset,
+            "malformed" => FaultKind::Malformed,
+            "off_origin_next" => FaultKind::OffOriginNext {
+                url: url.unwrap_or_else(|| "http://203.0.113.7/v2/apps?page=2".to_string()),
+            },
+            "apply_then_reset" => FaultKind::ApplyThenReset,
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "unknown fault kind {other:?}: expected status, delay, reset, malformed, off_origin_next or apply_then_reset"
+                )))
+            }
+        };
+        Ok(self.inner.add_fault(Fault { method, path_pattern: path, kind, count, after }))
+    }
+
+    fn clear_faults(&self) {
+        self.inner.clear_faults()
+    }
+
+    fn reveal_secret(&self, ev: &str) -> Option<String> {
+        self.inner.reveal_secret(ev)
+    }
+
+    fn set_rate_limits(&self, burst: u32, hourly: u32) {
+        self.inner.set_rate_limits(burst, hourly)
+    }
+
+    fn fail_next_deployment(&self, app_id: &str) {
+        self.inner.fail_next_deployment(app_id)
+    }
+
+    fn seed_app_json(&self, spec_json: &str) -> PyResult<String> {
+        let spec: serde_json::Value = serde_json::from_str(spec_json)
+            .map_err(|e| PyValueError::new_err(format!("spec is not valid JSON: {e}")))?;
+        let app = self.inner.seed_app(spec).map_err(PyValueError::new_err)?;
+        Ok(app.to_string())
+    }
+
+    fn apps_json(&self) -> String {
+        self.inner.apps_json().to_string()
+    }
+
+    fn __enter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    #[pyo3(signature = (*args))]
+    fn __exit__(&self, py: Python<'_>, args: &Bound<'_, PyTuple>) {
+        let _ = args;
+        py.detach(|| self.inner.stop())
+    }
+
+    fn __repr__(&self) -> String {
+        format!("Emulator(base_url={:?})", self.inner.base_url())
+    }
+}

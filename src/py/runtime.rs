@@ -1,0 +1,43 @@
+//! One tokio runtime for the process (pyo3-async-runtimes'), shared by both clients.
+use std::future::Future;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use pyo3::prelude::*;
+
+pub fn runtime() -> &'static tokio::runtime::Runtime {
+    pyo3_async_runtimes::tokio::get_runtime()
+}
+
+/// How often a blocked call wakes up to let Python handle signals (Ctrl-C).
+const SIGNAL_POLL: Duration = Duration::from_millis(50);
+
+/// Runs `fut` on the shared runtime with the GIL released; a pending KeyboardInterrupt
+/// (or any signal handler raising) cancels the future and propagates.
+pub fn block_on<T, E, F>(py: Python<'_>, fut: F) -> PyResult<T>
+where
+    F: Future<Output = Result<T, E>> + Send + 'static,
+    T: Send + 'static,
+    E: Into<crate::client::Error> + Send + 'static,
+{
+    let (tx, rx) = mpsc::sync_channel(1);
+    let task = runtime().spawn(async move {
+        let _ = tx.send(fut.await);
+    });
+    loop {
+        match py.detach(|| rx.recv_timeout(SIGNAL_POLL)) {
+            Ok(result) => return result.map_err(|e| super::errors::to_pyerr(py, e.into())),
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                if let Err(err) = py.check_signals() {
+                    task.abort();
+                    return Err(err);
+                }
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                return Err(pyo3::exceptions::PyRuntimeError::new_err(
+                    "the background task stopped without a result",
+                ))
+            }
+        }
+    }
+}
