@@ -49,6 +49,16 @@ SCHEMA_PATCHES: dict[str, dict[str, dict[str, Any]]] = {
             ),
             "items": {"$ref": SCHEMA_REF + "app_variable_definition"},
         },
+        # Seed 001 (API reference, "Update an App" request sample) sends app-level `alerts`;
+        # upstream app_spec.yml lacks it (component specs have it).
+        "alerts": {
+            "type": "array",
+            "description": (
+                "A list of alerts which apply to the app. "
+                "Not in the published schema; present in the real API."
+            ),
+            "items": {"$ref": SCHEMA_REF + "app_alert_spec"},
+        },
     },
 }
 
@@ -67,7 +77,7 @@ SECRET_FIELDS: dict[str, tuple[str, ...]] = {
 # Properties masked only when the object says so: Rust condition (on `self`) per property.
 # Python: the class gets an `_is_masked` override from PY_CLASS_EXTRAS.
 CONDITIONAL_SECRETS: dict[str, dict[str, str]] = {
-    "app_variable_definition": {"value": "self.is_secret()"},
+    "app_variable_definition": {"value": "self.debug_masks_value()"},
 }
 
 ANNOTATION_KEYS = {
@@ -145,9 +155,14 @@ def variant_name(value: str) -> str:
     return name
 
 
+TYPOGRAPHIC_QUOTES = {0x2018: "'", 0x2019: "'", 0x201C: '"', 0x201D: '"'}
+
+
 def first_sentence(text: str | None) -> str:
     if not text:
         return ""
+    # Typographic quotes confuse linters (ruff RUF002) and gain nothing in a doc comment.
+    text = text.translate(TYPOGRAPHIC_QUOTES)
     text = " ".join(text.split())
     match = re.search(r"(?<=[.!?])\s+(?=[A-Z`(\[])", text)
     if match:
@@ -424,6 +439,8 @@ class Builder:
             rust_names.add(rust)
             py_names.add(py)
             doc = doc_of(prop)
+            if not doc and "$ref" in prop:
+                doc = doc_of(self.effective(prop))
             if not doc and "allOf" in prop:
                 doc = next((doc_of(m) for m in prop["allOf"] if doc_of(m)), "")
             typedef.fields.append(FieldDef(json_name, rust, py, ty, doc))
@@ -594,7 +611,8 @@ def render_rust_struct(t: TypeDef) -> list[str]:
     if t.fields:
         lines.append("        match key {")
         for f in t.fields:
-            lines.append(f"            {rust_str(f.json)} => lossless::set(&mut self.{f.rust}, value),")
+            key = rust_str(f.json)
+            lines.append(f"            {key} => lossless::set(&mut self.{f.rust}, value),")
         lines += ["            _ => Err(value),", "        }"]
     else:
         lines += ["        let _ = key;", "        Err(value)"]
@@ -607,7 +625,8 @@ def render_rust_struct(t: TypeDef) -> list[str]:
     if t.fields:
         lines.append("        match index {")
         for i, f in enumerate(t.fields):
-            lines.append(f"            {i} => lossless::write(map, {rust_str(f.json)}, &self.{f.rust}),")
+            key = rust_str(f.json)
+            lines.append(f"            {i} => lossless::write(map, {key}, &self.{f.rust}),")
         lines += ["            _ => Ok(false),", "        }"]
     else:
         lines += ["        let _ = (index, map);", "        Ok(false)"]
@@ -845,7 +864,8 @@ def render_py_class(builder: Builder, t: TypeDef) -> list[str]:
     lines += py_docstring(type_doc(t).replace("\n\n", " "), "    ")
     lines += ["", '    __slots__ = ()', f"    _schema: ClassVar[str] = {py_str(t.schema)}"]
     pairs = [f"({py_str(f.json)}, {py_str(f.py)})" for f in t.fields]
-    one = f"    _fields: ClassVar[tuple[tuple[str, str], ...]] = ({', '.join(pairs)}{',' if len(pairs) == 1 else ''})"
+    tail = "," if len(pairs) == 1 else ""
+    one = f"    _fields: ClassVar[tuple[tuple[str, str], ...]] = ({', '.join(pairs)}{tail})"
     if len(one) <= PY_WIDTH:
         lines.append(one)
     else:
@@ -858,13 +878,15 @@ def render_py_class(builder: Builder, t: TypeDef) -> list[str]:
         lines.append(f"    _secrets: ClassVar[frozenset[str]] = frozenset({{{names}}})")
     lines += PY_CLASS_EXTRAS.get(t.schema, [])
     for f in t.fields:
-        annotation = f"{py_type(builder, f.ty)} | None" if py_type(builder, f.ty) != "Any" else "Any"
+        value_type = py_type(builder, f.ty)
+        annotation = f"{value_type} | None" if value_type != "Any" else "Any"
         getter, extra_args = py_getter(builder, f.ty, f.json)
         lines += ["", "    @property"]
         lines += py_def(f.py, ["self"], annotation, "    ")
         lines += py_docstring(f.doc or f"``{f.json}``.", "        ")
         if getter:
-            lines += py_call("return ", getter, ["self._data", py_str(f.json), *extra_args], "        ")
+            args = ["self._data", py_str(f.json), *extra_args]
+            lines += py_call("return ", getter, args, "        ")
         else:
             lines.append(f"        return self._data.get({py_str(f.json)})")
         lines += ["", f"    @{f.py}.setter"]
@@ -877,8 +899,12 @@ PY_CLASS_EXTRAS: dict[str, list[str]] = {
     "app_variable_definition": [
         "",
         "    def _is_masked(self, key: str) -> bool:",
-        '        # Same rule as the Rust model: anything but an absent or "GENERAL" type is secret.',
-        '        return key == "value" and self._data.get("type", "GENERAL") != "GENERAL"',
+        "        # Same rule as the Rust model: anything but an absent or GENERAL type is secret;",
+        "        # ciphertext (EV[...]) is shown as 'EV[…]' instead.",
+        '        if key != "value" or self._data.get("type", "GENERAL") == "GENERAL":',
+        "            return False",
+        '        value = self._data.get("value")',
+        "        return not (isinstance(value, str) and value.startswith(_CIPHERTEXT_PREFIX))",
     ],
     "app_spec": [
         "",

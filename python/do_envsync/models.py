@@ -506,7 +506,7 @@ class App(Model):
 
     @property
     def active_deployment(self) -> AppsDeployment | None:
-        """``active_deployment``."""
+        """An app deployment"""
         return _get_model(self._data, "active_deployment", AppsDeployment)
 
     @active_deployment.setter
@@ -551,7 +551,7 @@ class App(Model):
 
     @property
     def in_progress_deployment(self) -> AppsDeployment | None:
-        """``in_progress_deployment``."""
+        """An app deployment"""
         return _get_model(self._data, "in_progress_deployment", AppsDeployment)
 
     @in_progress_deployment.setter
@@ -623,7 +623,7 @@ class App(Model):
 
     @property
     def region(self) -> AppsRegion | None:
-        """``region``."""
+        """Geographical information about an app origin"""
         return _get_model(self._data, "region", AppsRegion)
 
     @region.setter
@@ -632,7 +632,7 @@ class App(Model):
 
     @property
     def spec(self) -> AppSpec | None:
-        """``spec``."""
+        """The desired configuration of an application."""
         return _get_model(self._data, "spec", AppSpec)
 
     @spec.setter
@@ -1583,7 +1583,7 @@ class AppEgressSpec(Model):
 
     @property
     def type(self) -> str | None:
-        """``type``."""
+        """The app egress type."""
         return _get_str(self._data, "type")
 
     @type.setter
@@ -1643,7 +1643,7 @@ class AppEvent(Model):
 
     @property
     def deployment(self) -> AppsDeployment | None:
-        """``deployment``."""
+        """An app deployment"""
         return _get_model(self._data, "deployment", AppsDeployment)
 
     @deployment.setter
@@ -2080,7 +2080,7 @@ class AppIngressSpecRule(Model):
 
     @property
     def match(self) -> AppIngressSpecRuleMatch | None:
-        """``match``."""
+        """The match configuration for the rule."""
         return _get_model(self._data, "match", AppIngressSpecRuleMatch)
 
     @match.setter
@@ -2098,7 +2098,7 @@ class AppIngressSpecRule(Model):
 
     @property
     def component(self) -> AppIngressSpecRuleRoutingComponent | None:
-        """``component``."""
+        """The component to route to."""
         return _get_model(self._data, "component", AppIngressSpecRuleRoutingComponent)
 
     @component.setter
@@ -2107,7 +2107,7 @@ class AppIngressSpecRule(Model):
 
     @property
     def redirect(self) -> AppIngressSpecRuleRoutingRedirect | None:
-        """``redirect``."""
+        """The redirect configuration for the rule."""
         return _get_model(self._data, "redirect", AppIngressSpecRuleRoutingRedirect)
 
     @redirect.setter
@@ -2124,7 +2124,7 @@ class AppIngressSpecRuleMatch(Model):
 
     @property
     def path(self) -> AppIngressSpecRuleStringMatchPrefix | None:
-        """``path``."""
+        """The path to match on."""
         return _get_model(self._data, "path", AppIngressSpecRuleStringMatchPrefix)
 
     @path.setter
@@ -2133,7 +2133,7 @@ class AppIngressSpecRuleMatch(Model):
 
     @property
     def authority(self) -> AppIngressSpecRuleStringMatchExact | None:
-        """``authority``."""
+        """The authority to match on."""
         return _get_model(self._data, "authority", AppIngressSpecRuleStringMatchExact)
 
     @authority.setter
@@ -2859,7 +2859,7 @@ class AppLogDestinationDefinition(Model):
 
     @property
     def papertrail(self) -> AppLogDestinationPapertrailSpec | None:
-        """``papertrail``."""
+        """Papertrail configuration."""
         return _get_model(self._data, "papertrail", AppLogDestinationPapertrailSpec)
 
     @papertrail.setter
@@ -2868,7 +2868,7 @@ class AppLogDestinationDefinition(Model):
 
     @property
     def datadog(self) -> AppLogDestinationDatadogSpec | None:
-        """``datadog``."""
+        """DataDog configuration."""
         return _get_model(self._data, "datadog", AppLogDestinationDatadogSpec)
 
     @datadog.setter
@@ -2877,7 +2877,7 @@ class AppLogDestinationDefinition(Model):
 
     @property
     def logtail(self) -> AppLogDestinationLogtailSpec | None:
-        """``logtail``."""
+        """Logtail configuration."""
         return _get_model(self._data, "logtail", AppLogDestinationLogtailSpec)
 
     @logtail.setter
@@ -2886,7 +2886,7 @@ class AppLogDestinationDefinition(Model):
 
     @property
     def open_search(self) -> AppLogDestinationOpenSearchSpec | None:
-        """``open_search``."""
+        """OpenSearch configuration."""
         return _get_model(self._data, "open_search", AppLogDestinationOpenSearchSpec)
 
     @open_search.setter
@@ -2935,7 +2935,7 @@ class AppLogDestinationOpenSearchSpec(Model):
 
     @property
     def basic_auth(self) -> AppLogDestinationOpenSearchSpecBasicAuth | None:
-        """``basic_auth``."""
+        """Configure Username and/or Password for Basic authentication."""
         return _get_model(self._data, "basic_auth", AppLogDestinationOpenSearchSpecBasicAuth)
 
     @basic_auth.setter
@@ -3144,7 +3144,7 @@ class AppPropose(Model):
 
     @property
     def spec(self) -> AppSpec | None:
-        """``spec``."""
+        """The desired configuration of an application."""
         return _get_model(self._data, "spec", AppSpec)
 
     @spec.setter
@@ -3214,7 +3214,7 @@ class AppProposeResponse(Model):
 
     @property
     def spec(self) -> AppSpec | None:
-        """``spec``."""
+        """The desired configuration of an application."""
         return _get_model(self._data, "spec", AppSpec)
 
     @spec.setter
@@ -3249,7 +3249,7 @@ class AppResponse(Model):
 
     @property
     def app(self) -> App | None:
-        """``app``."""
+        """An application's configuration and status."""
         return _get_model(self._data, "app", App)
 
     @app.setter
@@ -3494,7 +3494,7 @@ class AppServiceSpec(Model):
 
     @property
     def autoscaling(self) -> AppAutoscalingSpecService | None:
-        """``autoscaling``."""
+        """Configuration for automatically scaling this component based on metrics."""
         return _get_model(self._data, "autoscaling", AppAutoscalingSpecService)
 
     @autoscaling.setter
@@ -3711,6 +3711,7 @@ class AppSpec(Model):
         ("maintenance", "maintenance"),
         ("vpc", "vpc"),
         ("envs", "envs"),
+        ("alerts", "alerts"),
     )
 
     @classmethod
@@ -3838,7 +3839,7 @@ class AppSpec(Model):
 
     @property
     def ingress(self) -> AppIngressSpec | None:
-        """``ingress``."""
+        """Specification for app ingress configurations."""
         return _get_model(self._data, "ingress", AppIngressSpec)
 
     @ingress.setter
@@ -3847,7 +3848,7 @@ class AppSpec(Model):
 
     @property
     def egress(self) -> AppEgressSpec | None:
-        """``egress``."""
+        """Specification for app egress configurations."""
         return _get_model(self._data, "egress", AppEgressSpec)
 
     @egress.setter
@@ -3856,7 +3857,9 @@ class AppSpec(Model):
 
     @property
     def maintenance(self) -> AppMaintenanceSpec | None:
-        """``maintenance``."""
+        """Specification to configure maintenance settings for the app, such as maintenance mode and
+        archiving the app.
+        """
         return _get_model(self._data, "maintenance", AppMaintenanceSpec)
 
     @maintenance.setter
@@ -3880,6 +3883,15 @@ class AppSpec(Model):
     @envs.setter
     def envs(self, value: list[AppVariableDefinition] | None) -> None:
         _set(self._data, "envs", value)
+
+    @property
+    def alerts(self) -> list[AppAlertSpec] | None:
+        """A list of alerts which apply to the app."""
+        return _get_models(self._data, "alerts", AppAlertSpec)
+
+    @alerts.setter
+    def alerts(self, value: list[AppAlertSpec] | None) -> None:
+        _set(self._data, "alerts", value)
 
 
 class AppStaticSiteSpec(Model):
@@ -4098,8 +4110,12 @@ class AppVariableDefinition(Model):
     )
 
     def _is_masked(self, key: str) -> bool:
-        # Same rule as the Rust model: anything but an absent or "GENERAL" type is secret.
-        return key == "value" and self._data.get("type", "GENERAL") != "GENERAL"
+        # Same rule as the Rust model: anything but an absent or GENERAL type is secret;
+        # ciphertext (EV[...]) is shown as 'EV[…]' instead.
+        if key != "value" or self._data.get("type", "GENERAL") == "GENERAL":
+            return False
+        value = self._data.get("value")
+        return not (isinstance(value, str) and value.startswith(_CIPHERTEXT_PREFIX))
 
     @property
     def key(self) -> str | None:
@@ -4305,7 +4321,7 @@ class AppWorkerSpec(Model):
 
     @property
     def autoscaling(self) -> AppAutoscalingSpec | None:
-        """``autoscaling``."""
+        """Configuration for automatically scaling this component based on metrics."""
         return _get_model(self._data, "autoscaling", AppAutoscalingSpec)
 
     @autoscaling.setter
@@ -4501,7 +4517,7 @@ class AppsCorsPolicy(Model):
     @property
     def allow_credentials(self) -> bool | None:
         """Whether browsers should expose the response to the client-side JavaScript code when the
-        request’s credentials mode is include.
+        request's credentials mode is include.
         """
         return _get_bool(self._data, "allow_credentials")
 
@@ -4522,7 +4538,7 @@ class AppsCreateAppRequest(Model):
 
     @property
     def spec(self) -> AppSpec | None:
-        """``spec``."""
+        """The desired configuration of an application."""
         return _get_model(self._data, "spec", AppSpec)
 
     @spec.setter
@@ -4589,7 +4605,7 @@ class AppsDedicatedEgressIp(Model):
 
     @property
     def status(self) -> str | None:
-        """``status``."""
+        """The status of the dedicated egress IP."""
         return _get_str(self._data, "status")
 
     @status.setter
@@ -4729,7 +4745,7 @@ class AppsDeployment(Model):
 
     @property
     def spec(self) -> AppSpec | None:
-        """``spec``."""
+        """The desired configuration of an application."""
         return _get_model(self._data, "spec", AppSpec)
 
     @spec.setter
@@ -5048,7 +5064,7 @@ class AppsDeploymentResponse(Model):
 
     @property
     def deployment(self) -> AppsDeployment | None:
-        """``deployment``."""
+        """An app deployment"""
         return _get_model(self._data, "deployment", AppsDeployment)
 
     @deployment.setter
@@ -5583,7 +5599,7 @@ class AppsInstanceSize(Model):
 
     @property
     def cpu_type(self) -> str | None:
-        """``cpu_type``."""
+        """- SHARED: Shared vCPU cores - DEDICATED: Dedicated vCPU cores"""
         return _get_str(self._data, "cpu_type")
 
     @cpu_type.setter
@@ -5987,7 +6003,7 @@ class AppsUpdateAppRequest(Model):
 
     @property
     def spec(self) -> AppSpec | None:
-        """``spec``."""
+        """The desired configuration of an application."""
         return _get_model(self._data, "spec", AppSpec)
 
     @spec.setter

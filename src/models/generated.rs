@@ -196,7 +196,7 @@ lossless_model!(AccountTeam, "account.team");
 /// Schema `app`.
 #[derive(Clone, Default, PartialEq)]
 pub struct App {
-    /// `active_deployment`.
+    /// An app deployment
     pub active_deployment: Option<AppsDeployment>,
     /// The creation time of the app
     pub created_at: Option<String>,
@@ -206,7 +206,7 @@ pub struct App {
     pub domains: Option<Vec<AppsDomain>>,
     /// The ID of the application
     pub id: Option<String>,
-    /// `in_progress_deployment`.
+    /// An app deployment
     pub in_progress_deployment: Option<AppsDeployment>,
     /// The creation time of the last deployment
     pub last_deployment_created_at: Option<String>,
@@ -222,9 +222,9 @@ pub struct App {
     pub pending_deployment: Option<AppsDeployment>,
     /// Requires `project:read` scope.
     pub project_id: Option<String>,
-    /// `region`.
+    /// Geographical information about an app origin
     pub region: Option<AppsRegion>,
-    /// `spec`.
+    /// The desired configuration of an application.
     pub spec: Option<AppSpec>,
     /// The current pricing tier slug of the app
     pub tier_slug: Option<String>,
@@ -1932,7 +1932,7 @@ lossless_model!(AppDomainValidation, "app_domain_validation");
 /// Schema `app_egress_spec`.
 #[derive(Clone, Default, PartialEq)]
 pub struct AppEgressSpec {
-    /// `type`.
+    /// The app egress type.
     pub r#type: Option<AppEgressTypeSpec>,
     /// Keys not held by a typed field, verbatim: unknown keys, and documented keys
     /// whose value is `null` or not of the documented type.
@@ -2007,7 +2007,7 @@ pub struct AppEvent {
     pub created_at: Option<String>,
     /// For deployment events, this is the same as the deployment's ID.
     pub deployment_id: Option<String>,
-    /// `deployment`.
+    /// An app deployment
     pub deployment: Option<AppsDeployment>,
     /// Autoscaling event details.
     pub autoscaling: Option<AppEventAutoscaling>,
@@ -2784,13 +2784,13 @@ lossless_model!(AppIngressSpec, "app_ingress_spec");
 /// Schema `app_ingress_spec_rule`.
 #[derive(Clone, Default, PartialEq)]
 pub struct AppIngressSpecRule {
-    /// `match`.
+    /// The match configuration for the rule.
     pub r#match: Option<AppIngressSpecRuleMatch>,
     /// `cors`.
     pub cors: Option<AppsCorsPolicy>,
-    /// `component`.
+    /// The component to route to.
     pub component: Option<AppIngressSpecRuleRoutingComponent>,
-    /// `redirect`.
+    /// The redirect configuration for the rule.
     pub redirect: Option<AppIngressSpecRuleRoutingRedirect>,
     /// Keys not held by a typed field, verbatim: unknown keys, and documented keys
     /// whose value is `null` or not of the documented type.
@@ -2858,9 +2858,9 @@ lossless_model!(AppIngressSpecRule, "app_ingress_spec_rule");
 /// Schema `app_ingress_spec_rule_match`.
 #[derive(Clone, Default, PartialEq)]
 pub struct AppIngressSpecRuleMatch {
-    /// `path`.
+    /// The path to match on.
     pub path: Option<AppIngressSpecRuleStringMatchPrefix>,
-    /// `authority`.
+    /// The authority to match on.
     pub authority: Option<AppIngressSpecRuleStringMatchExact>,
     /// Keys not held by a typed field, verbatim: unknown keys, and documented keys
     /// whose value is `null` or not of the documented type.
@@ -4158,13 +4158,13 @@ lossless_model!(
 pub struct AppLogDestinationDefinition {
     /// `name`.
     pub name: Option<String>,
-    /// `papertrail`.
+    /// Papertrail configuration.
     pub papertrail: Option<AppLogDestinationPapertrailSpec>,
-    /// `datadog`.
+    /// DataDog configuration.
     pub datadog: Option<AppLogDestinationDatadogSpec>,
-    /// `logtail`.
+    /// Logtail configuration.
     pub logtail: Option<AppLogDestinationLogtailSpec>,
-    /// `open_search`.
+    /// OpenSearch configuration.
     pub open_search: Option<AppLogDestinationOpenSearchSpec>,
     /// Keys not held by a typed field, verbatim: unknown keys, and documented keys
     /// whose value is `null` or not of the documented type.
@@ -4303,7 +4303,7 @@ lossless_model!(
 pub struct AppLogDestinationOpenSearchSpec {
     /// OpenSearch API Endpoint.
     pub endpoint: Option<String>,
-    /// `basic_auth`.
+    /// Configure Username and/or Password for Basic authentication.
     pub basic_auth: Option<AppLogDestinationOpenSearchSpecBasicAuth>,
     /// The index name to use for the logs.
     pub index_name: Option<String>,
@@ -4769,7 +4769,7 @@ lossless_model!(
 /// Schema `app_propose`.
 #[derive(Clone, Default, PartialEq)]
 pub struct AppPropose {
-    /// `spec`.
+    /// The desired configuration of an application.
     pub spec: Option<AppSpec>,
     /// An optional ID of an existing app.
     pub app_id: Option<String>,
@@ -4839,7 +4839,7 @@ pub struct AppProposeResponse {
     pub app_name_suggestion: Option<String>,
     /// The maximum number of free static apps the account can have.
     pub existing_static_apps: Option<String>,
-    /// `spec`.
+    /// The desired configuration of an application.
     pub spec: Option<AppSpec>,
     /// The monthly cost of the proposed app in USD.
     pub app_cost: Option<i64>,
@@ -4930,7 +4930,7 @@ lossless_model!(AppProposeResponse, "app_propose_response");
 /// Schema `app_response`.
 #[derive(Clone, Default, PartialEq)]
 pub struct AppResponse {
-    /// `app`.
+    /// An application's configuration and status.
     pub app: Option<App>,
     /// Keys not held by a typed field, verbatim: unknown keys, and documented keys
     /// whose value is `null` or not of the documented type.
@@ -5167,7 +5167,7 @@ pub struct AppServiceSpec {
     pub instance_count: Option<i64>,
     /// The instance size to use for this component.
     pub instance_size_slug: Option<AppComponentInstanceBaseInstanceSizeSlug>,
-    /// `autoscaling`.
+    /// Configuration for automatically scaling this component based on metrics.
     pub autoscaling: Option<AppAutoscalingSpecService>,
     /// (Deprecated - Use Ingress Rules instead).
     pub cors: Option<AppsCorsPolicy>,
@@ -5527,16 +5527,18 @@ pub struct AppSpec {
     pub functions: Option<Vec<AppFunctionsSpec>>,
     /// Database instances which can provide persistence to workloads within the application.
     pub databases: Option<Vec<AppDatabaseSpec>>,
-    /// `ingress`.
+    /// Specification for app ingress configurations.
     pub ingress: Option<AppIngressSpec>,
-    /// `egress`.
+    /// Specification for app egress configurations.
     pub egress: Option<AppEgressSpec>,
-    /// `maintenance`.
+    /// Specification to configure maintenance settings for the app, such as maintenance mode and archiving the app.
     pub maintenance: Option<AppMaintenanceSpec>,
     /// `vpc`.
     pub vpc: Option<AppsVpc>,
     /// A list of environment variables made available to all components in the app.
     pub envs: Option<Vec<AppVariableDefinition>>,
+    /// A list of alerts which apply to the app.
+    pub alerts: Option<Vec<AppAlertSpec>>,
     /// Keys not held by a typed field, verbatim: unknown keys, and documented keys
     /// whose value is `null` or not of the documented type.
     pub extra: Map<String, Value>,
@@ -5564,6 +5566,7 @@ impl Object for AppSpec {
         "maintenance",
         "vpc",
         "envs",
+        "alerts",
     ];
 
     fn set_field(&mut self, key: &str, value: Value) -> Result<(), Value> {
@@ -5589,6 +5592,7 @@ impl Object for AppSpec {
             "maintenance" => lossless::set(&mut self.maintenance, value),
             "vpc" => lossless::set(&mut self.vpc, value),
             "envs" => lossless::set(&mut self.envs, value),
+            "alerts" => lossless::set(&mut self.alerts, value),
             _ => Err(value),
         }
     }
@@ -5620,6 +5624,7 @@ impl Object for AppSpec {
             14 => lossless::write(map, "maintenance", &self.maintenance),
             15 => lossless::write(map, "vpc", &self.vpc),
             16 => lossless::write(map, "envs", &self.envs),
+            17 => lossless::write(map, "alerts", &self.alerts),
             _ => Ok(false),
         }
     }
@@ -5664,6 +5669,7 @@ impl fmt::Debug for AppSpec {
             .field("maintenance", &self.maintenance)
             .field("vpc", &self.vpc)
             .field("envs", &self.envs)
+            .field("alerts", &self.alerts)
             .finish(&self.extra)
     }
 }
@@ -5920,7 +5926,7 @@ impl fmt::Debug for AppVariableDefinition {
             .field("key", &self.key)
             .field("scope", &self.scope)
             .field("type", &self.r#type)
-            .secret("value", &self.value, self.is_secret())
+            .secret("value", &self.value, self.debug_masks_value())
             .finish(&self.extra)
     }
 }
@@ -5982,7 +5988,7 @@ pub struct AppWorkerSpec {
     pub instance_count: Option<i64>,
     /// The instance size to use for this component.
     pub instance_size_slug: Option<AppComponentInstanceBaseInstanceSizeSlug>,
-    /// `autoscaling`.
+    /// Configuration for automatically scaling this component based on metrics.
     pub autoscaling: Option<AppAutoscalingSpec>,
     /// `termination`.
     pub termination: Option<AppWorkerSpecTermination>,
@@ -6369,7 +6375,7 @@ pub struct AppsCorsPolicy {
     pub expose_headers: Option<Vec<String>>,
     /// An optional duration specifying how long browsers can cache the results of a preflight request.
     pub max_age: Option<String>,
-    /// Whether browsers should expose the response to the client-side JavaScript code when the request’s credentials mode is include.
+    /// Whether browsers should expose the response to the client-side JavaScript code when the request's credentials mode is include.
     pub allow_credentials: Option<bool>,
     /// Keys not held by a typed field, verbatim: unknown keys, and documented keys
     /// whose value is `null` or not of the documented type.
@@ -6448,7 +6454,7 @@ lossless_model!(AppsCorsPolicy, "apps_cors_policy");
 /// Schema `apps_create_app_request`.
 #[derive(Clone, Default, PartialEq)]
 pub struct AppsCreateAppRequest {
-    /// `spec`.
+    /// The desired configuration of an application.
     pub spec: Option<AppSpec>,
     /// The ID of the project the app should be assigned to.
     pub project_id: Option<String>,
@@ -6574,7 +6580,7 @@ pub struct AppsDedicatedEgressIp {
     pub ip: Option<String>,
     /// The ID of the dedicated egress IP.
     pub id: Option<String>,
-    /// `status`.
+    /// The status of the dedicated egress IP.
     pub status: Option<AppsDedicatedEgressIpStatus>,
     /// Keys not held by a typed field, verbatim: unknown keys, and documented keys
     /// whose value is `null` or not of the documented type.
@@ -6728,7 +6734,7 @@ pub struct AppsDeployment {
     pub progress: Option<AppsDeploymentProgress>,
     /// Service components that are part of this deployment
     pub services: Option<Vec<AppsDeploymentService>>,
-    /// `spec`.
+    /// The desired configuration of an application.
     pub spec: Option<AppSpec>,
     /// Static Site components that are part of this deployment
     pub static_sites: Option<Vec<AppsDeploymentStaticSite>>,
@@ -7269,7 +7275,7 @@ string_enum! {
 /// Schema `apps_deployment_response`.
 #[derive(Clone, Default, PartialEq)]
 pub struct AppsDeploymentResponse {
-    /// `deployment`.
+    /// An app deployment
     pub deployment: Option<AppsDeployment>,
     /// Keys not held by a typed field, verbatim: unknown keys, and documented keys
     /// whose value is `null` or not of the documented type.
@@ -8291,7 +8297,7 @@ lossless_model!(
 pub struct AppsInstanceSize {
     /// The bandwidth allowance in GiB for the instance size
     pub bandwidth_allowance_gib: Option<String>,
-    /// `cpu_type`.
+    /// - SHARED: Shared vCPU cores - DEDICATED: Dedicated vCPU cores
     pub cpu_type: Option<InstanceSizeCpuType>,
     /// The number of allotted vCPU cores
     pub cpus: Option<String>,
@@ -8965,7 +8971,7 @@ lossless_model!(AppsStringMatch, "apps_string_match");
 /// Schema `apps_update_app_request`.
 #[derive(Clone, Default, PartialEq)]
 pub struct AppsUpdateAppRequest {
-    /// `spec`.
+    /// The desired configuration of an application.
     pub spec: Option<AppSpec>,
     /// Whether or not to update the source versions (for example fetching a new commit or image digest) of all components.
     pub update_all_source_versions: Option<bool>,

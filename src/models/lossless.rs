@@ -91,7 +91,9 @@ impl Field for Value {
 
 impl<T: Field> Field for Vec<T> {
     fn accepts(value: &Value) -> bool {
-        value.as_array().is_some_and(|items| items.iter().all(T::accepts))
+        value
+            .as_array()
+            .is_some_and(|items| items.iter().all(T::accepts))
     }
 
     fn from_json(value: Value) -> Result<Self, Value> {
@@ -206,7 +208,10 @@ pub fn object_from_map<T: Object>(map: Map<String, Value>) -> T {
 }
 
 /// Serializes a model (see the module docs for the key order).
-pub fn serialize_object<T: Object, S: Serializer>(object: &T, serializer: S) -> Result<S::Ok, S::Error> {
+pub fn serialize_object<T: Object, S: Serializer>(
+    object: &T,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
     let fields = T::FIELDS;
     // Generated structs have at most 128 documented keys (checked by the generator).
     let mut written: u128 = 0;
@@ -410,7 +415,9 @@ pub struct DebugModel<'a, 'b: 'a> {
 impl<'a, 'b: 'a> DebugModel<'a, 'b> {
     /// Starts the Debug output of a struct.
     pub fn new(f: &'a mut fmt::Formatter<'b>, name: &str) -> Self {
-        Self { inner: f.debug_struct(name) }
+        Self {
+            inner: f.debug_struct(name),
+        }
     }
 
     /// Adds a field if it is set.
@@ -422,7 +429,12 @@ impl<'a, 'b: 'a> DebugModel<'a, 'b> {
     }
 
     /// Adds a field if it is set, printing `***` instead of its value when `masked`.
-    pub fn secret<T: RedactedDebug>(&mut self, name: &str, slot: &Option<T>, masked: bool) -> &mut Self {
+    pub fn secret<T: RedactedDebug>(
+        &mut self,
+        name: &str,
+        slot: &Option<T>,
+        masked: bool,
+    ) -> &mut Self {
         if masked {
             if slot.is_some() {
                 self.inner.field(name, &Masked);
@@ -454,7 +466,9 @@ macro_rules! lossless_model {
         }
 
         impl<'de> ::serde::Deserialize<'de> for $ty {
-            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            fn deserialize<D: ::serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
                 $crate::models::lossless::deserialize_object(deserializer, stringify!($ty))
             }
         }
@@ -466,7 +480,9 @@ macro_rules! lossless_model {
 
             fn from_json(value: ::serde_json::Value) -> Result<Self, ::serde_json::Value> {
                 match value {
-                    ::serde_json::Value::Object(map) => Ok($crate::models::lossless::object_from_map(map)),
+                    ::serde_json::Value::Object(map) => {
+                        Ok($crate::models::lossless::object_from_map(map))
+                    }
                     other => Err(other),
                 }
             }

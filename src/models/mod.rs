@@ -48,6 +48,15 @@ impl AppVariableDefinition {
             None => self.extra.contains_key("type"),
         }
     }
+
+    /// Debug shows `***` for a secret value, except ciphertext, which it shows as `EV[…]`.
+    pub(crate) fn debug_masks_value(&self) -> bool {
+        self.is_secret()
+            && !self
+                .value
+                .as_deref()
+                .is_some_and(|value| value.starts_with("EV["))
+    }
 }
 
 /// One API operation and the schemas of its JSON bodies (names as in [`schema_names`]).
