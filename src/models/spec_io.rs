@@ -1,0 +1,123 @@
+//! Reading and writing an [`AppSpec`] as JSON or as YAML (`.do/app.yaml`).
+//!
+//! Both directions go through a JSON value with preserved key order, so YAML -> JSON -> YAML
+//! keeps keys in order and values unchanged.
+
+use serde_json::Value;
+
+use super::{AppSpec, Model};
+
+/// An app spec text could not be read or written.
+///
+/// Messages come from the parser and name positions and kinds, never spec values.
+#[derive(Debug, thiserror::Error)]
+pub enum SpecFormatError {
+    /// Not valid JSON.
+    #[error("invalid JSON app spec{}: {message}", position(*.line, *.column))]
+    Json {
+        /// The parser's message.
+        message: String,
+        /// 1-based line, when known.
+        line: Option<usize>,
+        /// 1-based column, when known.
+        column: Option<usize>,
+    },
+    /// Not valid YAML, or YAML that has no JSON equivalent (e.g. a non-string mapping key).
+    #[error("invalid YAML app spec{}: {message}", position(*.line, *.column))]
+    Yaml {
+        /// The parser's message.
+        message: String,
+        /// 1-based line, when known.
+        line: Option<usize>,
+        /// 1-based column, when known.
+        column: Option<usize>,
+    },
+    /// The document parsed, but its top level is not a mapping/object.
+    #[error("an app spec must be an object at the top level, found {found}")]
+    NotAnObject {
+        /// The kind that was found ("an array", "a string", ...).
+        found: &'static str,
+    },
+    /// The spec could not be written as YAML.
+    #[error("cannot write the app spec as YAML: {message}")]
+    YamlOutput {
+        /// The emitter's message.
+        message: String,
+    },
+}
+
+fn position(line: Option<usize>, column: Option<usize>) -> String {
+    match (line, column) {
+        (Some(line), Some(column)) => format!(" at line {line}, column {column}"),
+        (Some(line), None) => format!(" at line {line}"),
+        _ => String::new(),
+    }
+}
+
+fn json_error(err: &serde_json::Error) -> SpecFormatError {
+    // serde_json reports line 0 for errors that have no position.
+    let known = err.line() > 0;
+    SpecFormatError::Json {
+        message: strip_position(&err.to_string()),
+        line: known.then(|| err.line()),
+        column: known.then(|| err.column()),
+    }
+}
+
+fn yaml_error(err: &serde_yaml_ng::Error) -> SpecFormatError {
+    let location = err.location();
+    SpecFormatError::Yaml {
+        message: strip_position(&err.to_string()),
+        line: location.as_ref().map(serde_yaml_ng::Location::line),
+        column: location.as_ref().map(serde_yaml_ng::Location::column),
+    }
+}
+
+/// Parsers append " at line L column C"; the error type carries those as fields instead.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(index) => message[..index].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+fn spec_from_value(value: Value) -> Result<AppSpec, SpecFormatError> {
+    match value {
+        Value::Object(_) => AppSpec::from_value(value).map_err(|err| json_error(&err)),
+        other => Err(SpecFormatError::NotAnObject {
+            found: super::lossless::kind(&other),
+        }),
+    }
+}
+
+impl AppSpec {
+    /// Reads a spec from JSON text.
+    pub fn from_json_str(text: &str) -> Result<Self, SpecFormatError> {
+        let value: Value = serde_json::from_str(text).map_err(|err| json_error(&err))?;
+        spec_from_value(value)
+    }
+
+    /// Reads a spec from YAML text in DigitalOcean's `.do/app.yaml` format.
+    pub fn from_yaml_str(text: &str) -> Result<Self, SpecFormatError> {
+        let value: Value = serde_yaml_ng::from_str(text).map_err(|err| yaml_error(&err))?;
+        spec_from_value(value)
+    }
+
+    /// Writes the spec as JSON, compact or pretty (two-space indent).
+    pub fn to_json_string(&self, pretty: bool) -> String {
+        let written = if pretty {
+            serde_json::to_string_pretty(self)
+        } else {
+            serde_json::to_string(self)
+        };
+        // Models only hold string-keyed maps and JSON scalars, which always serialize.
+        written.expect("an AppSpec always serializes to JSON")
+    }
+
+    /// Writes the spec as YAML.
+    pub fn to_yaml_string(&self) -> Result<String, SpecFormatError> {
+        serde_yaml_ng::to_string(self).map_err(|err| SpecFormatError::YamlOutput {
+            message: err.to_string(),
+        })
+    }
+}
