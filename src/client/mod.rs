@@ -1,1 +1,24 @@
+//! The DigitalOcean API client transport: configuration, auth, retries, rate-limit pacing,
+//! pagination, error mapping and the operation table. Works on raw bytes, `serde_json::Value`
+//! and any `DeserializeOwned` type; typed per-operation methods build on top of it.
+mod config;
+mod error;
+mod operations;
+mod pagination;
+mod rate_limit;
+mod redact;
+pub(crate) mod retry;
+mod transport;
+mod urls;
 
+pub use config::{
+    ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_PAGES, DEFAULT_TIMEOUT,
+    TOKEN_ENV_VARS,
+};
+pub use error::{ApiError, Error, TransportKind};
+pub use operations::{operation, Operation, ACCOUNT_GET, OPERATIONS};
+pub use pagination::{Pages, MAX_PER_PAGE};
+pub use rate_limit::RateLimit;
+pub use redact::{excerpt, mask_secrets, EXCERPT_CHARS};
+pub use retry::{method_is_idempotent, parse_retry_after, RetryConfig};
+pub use transport::{Client, Response};
