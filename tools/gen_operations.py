@@ -107,7 +107,7 @@ def py_type(b: Bundle, schema: dict, for_input: bool) -> str:  # type: ignore[ty
         return "float"
     if t == "array":
         inner = py_type(b, s.get("items", {}), for_input)
-        return f"Sequence[{inner}]" if for_input else f"list[{inner}]"
+        return f"Sequence[{inner}]" if for_input else f"builtins.list[{inner}]"
     return "Any"
 
 
@@ -178,7 +178,12 @@ class Op:
                 iname, _ = b.deref(ps.get("items", {}))
                 if iname and b.is_object(ps["items"]):
                     cls = f"models.{pascal(iname)}"
-                    return f"list[{cls}]", f"[{cls}(x) for x in data.get({key!r}) or []]", None
+                    # `builtins.list`: the class has a method named `list`.
+                    return (
+                        f"builtins.list[{cls}]",
+                        f"[{cls}(x) for x in data.get({key!r}) or []]",
+                        None,
+                    )
         cls = f"models.{pascal(sname)}" if sname else f"models.{pascal(ref)}Response"
         return cls, f"{cls}(data)", None
 
@@ -230,6 +235,7 @@ def render(ops: list[Op]) -> str:
         "",
         "from __future__ import annotations",
         "",
+        "import builtins",
         "from collections.abc import AsyncIterator, Iterator, Mapping, Sequence",
         "from typing import Any",
         "",

@@ -45,7 +45,8 @@ def _cmd_apps_list(args: argparse.Namespace) -> int:
     for app in apps:
         spec = app.spec
         name = spec.name if spec is not None else None
-        print(f"{app.id or '':<38} {name or '':<32} {app.region_slug or '':<8} {app.updated_at or ''}")
+        region = spec.region if spec is not None else None
+        print(f"{app.id or '':<38} {name or '':<32} {region or '':<8} {app.updated_at or ''}")
     return 0
 
 

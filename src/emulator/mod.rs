@@ -174,6 +174,7 @@ impl Emulator {
             store: RwLock::new(Store::default()),
             faults: Mutex::new(FaultSet::default()),
             limiter: Mutex::new(RateLimiter::new(config.burst_limit, config.hourly_limit)),
+            configured_limits: (config.burst_limit, config.hourly_limit),
             log: Mutex::new(Vec::new()),
         });
 

@@ -76,9 +76,10 @@ impl RateLimiter {
     fn headers(&self, now: Instant, retry_after: Option<u64>) -> RateHeaders {
         let burst_left = self.burst_limit.saturating_sub(self.burst.len() as u32);
         let hourly_left = self.hourly_limit.saturating_sub(self.hourly.len() as u32);
-        // The window that runs out first decides `remaining` and `reset`.
-        let (remaining, oldest_expiry) = if burst_left < hourly_left {
-            (burst_left, self.burst.front().map(|t| *t + BURST_WINDOW))
+        // As DigitalOcean documents: the headers describe the hourly limit; `remaining`
+        // drops to 0 (and `reset` follows the burst window) only once the burst limit is hit.
+        let (remaining, oldest_expiry) = if burst_left == 0 {
+            (0, self.burst.front().map(|t| *t + BURST_WINDOW))
         } else {
             (hourly_left, self.hourly.front().map(|t| *t + HOURLY_WINDOW))
         };
@@ -137,7 +138,8 @@ mod tests {
                     .remaining
             })
             .collect();
-        assert_eq!(remaining, vec![2, 1, 0]);
+        // The hourly count shows until the burst window is full, then 0.
+        assert_eq!(remaining, vec![99, 98, 0]);
         let denied = limiter.acquire(t0 + Duration::from_secs(10)).unwrap_err();
         assert_eq!(denied.retry_after, Some(50));
         assert_eq!(denied.remaining, 0);
@@ -162,7 +164,7 @@ mod tests {
     fn peek_does_not_count() {
         let mut limiter = RateLimiter::new(1, 10);
         let now = Instant::now();
-        assert_eq!(limiter.peek(now).remaining, 1);
+        assert_eq!(limiter.peek(now).remaining, 10);
         assert!(limiter.acquire(now).is_ok());
         assert!(limiter.acquire(now).is_err());
         limiter.clear();

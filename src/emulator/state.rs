@@ -28,6 +28,8 @@ pub(crate) struct Shared {
     pub(crate) store: RwLock<Store>,
     pub(crate) faults: Mutex<FaultSet>,
     pub(crate) limiter: Mutex<RateLimiter>,
+    /// The limits the emulator started with; `reset` restores them.
+    pub(crate) configured_limits: (u32, u32),
     pub(crate) log: Mutex<Vec<RequestRecord>>,
 }
 
@@ -105,6 +107,8 @@ impl Shared {
         self.store.write().clear();
         self.faults.lock().clear();
         self.log.lock().clear();
-        self.limiter.lock().clear();
+        let mut limiter = self.limiter.lock();
+        limiter.clear();
+        limiter.set_limits(self.configured_limits.0, self.configured_limits.1);
     }
 }

@@ -14,7 +14,7 @@ use tokio::sync::Mutex;
 
 use super::errors::to_pyerr;
 use super::runtime::{block_on, runtime};
-use crate::client::{operations, Client, Error, Operation, Pages, RetryConfig};
+use crate::client::{operation, Client, Error, Operation, Pages, RetryConfig};
 
 fn build_client(
     token: Option<String>,
@@ -60,7 +60,7 @@ fn secs(value: f64, name: &str) -> PyResult<Duration> {
 }
 
 fn op(name: &str) -> PyResult<&'static Operation> {
-    operations::operation(name)
+    operation(name)
         .ok_or_else(|| PyValueError::new_err(format!("unknown operation {name:?}")))
 }
 

@@ -2,7 +2,7 @@
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-use crate::client::operations::OPERATIONS;
+use crate::client::OPERATIONS;
 use crate::models::{roundtrip_schema, AppSpec};
 
 /// Checks a JSON document against the typed model of `schema`; raises ValueError if it
@@ -23,8 +23,7 @@ pub fn check_model(py: Python<'_>, schema: &str, data_json: &str) -> PyResult<()
 #[pyfunction]
 pub fn spec_yaml_to_json(text: &str) -> PyResult<String> {
     let spec = AppSpec::from_yaml_str(text).map_err(|e| PyValueError::new_err(e.to_string()))?;
-    spec.to_json_string(false)
-        .map_err(|e| PyValueError::new_err(e.to_string()))
+    Ok(spec.to_json_string(false))
 }
 
 /// JSON text of an app spec to YAML text (key order kept).

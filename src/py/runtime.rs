@@ -1,6 +1,5 @@
 //! One tokio runtime for the process (pyo3-async-runtimes'), shared by both clients.
 use std::future::Future;
-use std::sync::mpsc;
 use std::time::Duration;
 
 use pyo3::prelude::*;
@@ -20,23 +19,26 @@ where
     T: Send + 'static,
     E: Into<crate::client::Error> + Send + 'static,
 {
-    let (tx, rx) = mpsc::sync_channel(1);
+    let (tx, mut rx) = tokio::sync::oneshot::channel();
     let task = runtime().spawn(async move {
         let _ = tx.send(fut.await);
     });
     loop {
-        match py.detach(|| rx.recv_timeout(SIGNAL_POLL)) {
-            Ok(result) => return result.map_err(|e| super::errors::to_pyerr(py, e.into())),
-            Err(mpsc::RecvTimeoutError::Timeout) => {
+        let received = py.detach(|| {
+            runtime().block_on(async { tokio::time::timeout(SIGNAL_POLL, &mut rx).await })
+        });
+        match received {
+            Ok(Ok(result)) => return result.map_err(|e| super::errors::to_pyerr(py, e.into())),
+            Ok(Err(_closed)) => {
+                return Err(pyo3::exceptions::PyRuntimeError::new_err(
+                    "the background task stopped without a result",
+                ))
+            }
+            Err(_elapsed) => {
                 if let Err(err) = py.check_signals() {
                     task.abort();
                     return Err(err);
                 }
-            }
-            Err(mpsc::RecvTimeoutError::Disconnected) => {
-                return Err(pyo3::exceptions::PyRuntimeError::new_err(
-                    "the background task stopped without a result",
-                ))
             }
         }
     }
