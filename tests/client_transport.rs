@@ -620,6 +620,31 @@ async fn the_page_cap_stops_an_endless_listing() {
 }
 
 #[tokio::test]
+async fn a_page_that_is_not_a_list_page_is_a_decode_error() {
+    let server = server().await;
+    Mock::given(method("GET"))
+        .and(path("/v2/apps"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("x-request-id", "req-page")
+                .set_body_json(json!({"apps": {"not": "an array"}})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let mut pages = client(&server).pages(operation("list").unwrap(), &[], &[]);
+    let err = pages.next_page().await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Decode { status: 200, request_id: Some(id), .. } if id == "req-page"),
+        "{err:?}"
+    );
+    assert!(
+        pages.next_page().await.unwrap().is_none(),
+        "the listing ends"
+    );
+}
+
+#[tokio::test]
 async fn a_non_list_operation_cannot_be_paged() {
     let server = server().await;
     let mut pages = client(&server).pages(&ACCOUNT_GET, &[], &[]);

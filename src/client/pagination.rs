@@ -13,7 +13,7 @@ use url::Url;
 
 use super::error::Error;
 use super::operations::Operation;
-use super::transport::Client;
+use super::transport::{Client, Response};
 use super::urls;
 
 /// DigitalOcean's maximum page size.
@@ -83,21 +83,21 @@ impl Pages {
 
     /// The raw body of the next page; `None` once the listing is complete.
     pub async fn next_page(&mut self) -> Result<Option<Bytes>, Error> {
-        let Some(body) = self.fetch().await? else {
+        let Some(response) = self.fetch().await? else {
             return Ok(None);
         };
-        let page: Page<ItemCount> = self.parse(&body)?;
+        let page: Page<ItemCount> = self.parse(&response)?;
         self.advance(page.next, page.items.map_or(0, |c| c.0));
-        Ok(Some(body))
+        Ok(Some(response.body))
     }
 
     /// The items under the operation's list key, one by one, fetching pages as needed.
     pub fn into_item_stream(self) -> impl Stream<Item = Result<serde_json::Value, Error>> + Send {
         futures::stream::try_unfold(self, |mut pages| async move {
-            let Some(body) = pages.fetch().await? else {
+            let Some(response) = pages.fetch().await? else {
                 return Ok(None);
             };
-            let page: Page<Vec<serde_json::Value>> = pages.parse(&body)?;
+            let page: Page<Vec<serde_json::Value>> = pages.parse(&response)?;
             let items = page.items.unwrap_or_default();
             pages.advance(page.next, items.len());
             Ok(Some((
@@ -110,7 +110,7 @@ impl Pages {
 
     /// Sends the request for the next page. A failed request leaves the cursor in place so
     /// the caller may try again.
-    async fn fetch(&mut self) -> Result<Option<Bytes>, Error> {
+    async fn fetch(&mut self) -> Result<Option<Response>, Error> {
         let url = match std::mem::replace(&mut self.next, Next::Done) {
             Next::Done => return Ok(None),
             Next::Failed(error) => return Err(error),
@@ -134,7 +134,7 @@ impl Pages {
         {
             Ok(response) => {
                 self.pages_fetched += 1;
-                Ok(Some(response.body))
+                Ok(Some(response))
             }
             Err(error) => {
                 self.next = Next::Url(url);
@@ -143,15 +143,23 @@ impl Pages {
         }
     }
 
-    fn parse<T: DeserializeOwned>(&mut self, body: &Bytes) -> Result<Page<T>, Error> {
-        let mut deserializer = serde_json::Deserializer::from_slice(body);
+    /// Reads a page; a body that is not a list page ends the listing with a decode error.
+    fn parse<T: DeserializeOwned>(&self, response: &Response) -> Result<Page<T>, Error> {
+        let mut deserializer = serde_json::Deserializer::from_slice(&response.body);
         let seed = PageSeed::<T> {
             list_key: self.list_key,
             marker: PhantomData,
         };
         seed.deserialize(&mut deserializer)
             .and_then(|page| deserializer.end().map(|()| page))
-            .map_err(|e| Error::decode(200, &e, body, None))
+            .map_err(|e| {
+                Error::decode(
+                    response.status,
+                    &e,
+                    &response.body,
+                    response.request_id.clone(),
+                )
+            })
     }
 
     /// Decides where the cursor goes after a page with `item_count` items.
