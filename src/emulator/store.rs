@@ -143,7 +143,8 @@ impl AppRecord {
             if let Some(Value::Array(components)) = self.spec.get(kind) {
                 for component in components {
                     let name = component.get("name").and_then(Value::as_str);
-                    if let (Some(name), Some(Value::Array(alerts))) = (name, component.get("alerts"))
+                    if let (Some(name), Some(Value::Array(alerts))) =
+                        (name, component.get("alerts"))
                     {
                         wanted.extend(alerts.iter().map(|a| (Some(name.to_string()), a.clone())));
                     }
@@ -155,7 +156,9 @@ impl AppRecord {
             let rule = spec.get("rule").cloned();
             let reused = old
                 .iter()
-                .position(|a| a.component_name == component_name && a.spec.get("rule").cloned() == rule)
+                .position(|a| {
+                    a.component_name == component_name && a.spec.get("rule").cloned() == rule
+                })
                 .map(|i| old.swap_remove(i));
             self.alerts.push(match reused {
                 Some(mut alert) => {
@@ -183,7 +186,9 @@ impl AppRecord {
         };
         self.domain_ids.retain(|name, _| domains.contains(name));
         for domain in domains {
-            self.domain_ids.entry(domain).or_insert_with(|| entropy.uuid());
+            self.domain_ids
+                .entry(domain)
+                .or_insert_with(|| entropy.uuid());
         }
     }
 }
@@ -379,7 +384,9 @@ impl Store {
         phase_duration: Duration,
     ) -> Result<(), ApiError> {
         let app = self.app_mut(app_id)?;
-        let index = app.deployment_index(deployment_id).ok_or_else(ApiError::not_found)?;
+        let index = app
+            .deployment_index(deployment_id)
+            .ok_or_else(ApiError::not_found)?;
         let phase = app.phases(now, phase_duration)[index].phase;
         if phase.is_final() {
             return Err(ApiError::invalid(format!(
@@ -392,7 +399,7 @@ impl Store {
         Ok(())
     }
 
-    /// Cancels a job invocation that has not finished. Returns the owning deployment's index.
+    /// Cancels a job invocation that has not finished.
     pub(crate) fn cancel_job_invocation(
         &mut self,
         app_id: &str,
@@ -434,7 +441,9 @@ impl Store {
         at: Moment,
     ) -> Result<String, ApiError> {
         let app = self.app_mut(app_id)?;
-        let index = app.deployment_index(target_id).ok_or_else(ApiError::not_found)?;
+        let index = app
+            .deployment_index(target_id)
+            .ok_or_else(ApiError::not_found)?;
         let target_spec = Arc::clone(&app.deployments[index].spec);
         let previous_spec = std::mem::replace(&mut app.spec, Arc::clone(&target_spec));
         app.updated_at = at.wall;
@@ -519,8 +528,7 @@ pub(crate) fn ensure_not_pinned(app: &AppRecord) -> Result<(), ApiError> {
     }
 }
 
-/// The phase of the newest successful deployment older than `index`, if the app
-/// still has such a deployment to roll back to.
+/// True when a deployment in this phase succeeded, so the app can roll back to it.
 pub(crate) fn is_rollback_candidate(phase: Phase) -> bool {
     matches!(phase, Phase::Active | Phase::Superseded)
 }
@@ -548,7 +556,10 @@ mod tests {
     fn create_update_delete_keep_name_index() {
         let (mut store, entropy, id) = store_with_app();
         assert_eq!(store.app(&id).unwrap().deployments.len(), 1);
-        assert_eq!(store.app(&id).unwrap().deployments[0].job_invocations.len(), 1);
+        assert_eq!(
+            store.app(&id).unwrap().deployments[0].job_invocations.len(),
+            1
+        );
         let err = store
             .create_app(json!({"name": "app"}), "p".into(), &entropy, Moment::now())
             .unwrap_err();
@@ -586,9 +597,19 @@ mod tests {
     fn fail_next_marks_only_the_next_deployment() {
         let (mut store, entropy, id) = store_with_app();
         store.mark_fail_next(&id);
-        store.update_app(&id, json!({"name": "app"}), &entropy, Moment::now()).unwrap();
-        store.update_app(&id, json!({"name": "app"}), &entropy, Moment::now()).unwrap();
-        let fails: Vec<bool> = store.app(&id).unwrap().deployments.iter().map(|d| d.clock.fails).collect();
+        store
+            .update_app(&id, json!({"name": "app"}), &entropy, Moment::now())
+            .unwrap();
+        store
+            .update_app(&id, json!({"name": "app"}), &entropy, Moment::now())
+            .unwrap();
+        let fails: Vec<bool> = store
+            .app(&id)
+            .unwrap()
+            .deployments
+            .iter()
+            .map(|d| d.clock.fails)
+            .collect();
         assert_eq!(fails, vec![false, true, false]);
     }
 
@@ -596,10 +617,21 @@ mod tests {
     fn rollback_pins_until_commit_or_revert() {
         let (mut store, entropy, id) = store_with_app();
         let first = store.app(&id).unwrap().deployments[0].id.clone();
-        store.update_app(&id, json!({"name": "app", "region": "ams"}), &entropy, Moment::now()).unwrap();
-        store.rollback(&id, &first, false, &entropy, Moment::now()).unwrap();
+        store
+            .update_app(
+                &id,
+                json!({"name": "app", "region": "ams"}),
+                &entropy,
+                Moment::now(),
+            )
+            .unwrap();
+        store
+            .rollback(&id, &first, false, &entropy, Moment::now())
+            .unwrap();
         assert!(store.app(&id).unwrap().spec.get("region").is_none());
-        let err = store.update_app(&id, json!({"name": "app"}), &entropy, Moment::now()).unwrap_err();
+        let err = store
+            .update_app(&id, json!({"name": "app"}), &entropy, Moment::now())
+            .unwrap_err();
         assert!(err.message.contains("pinned"));
         store.revert_rollback(&id, &entropy, Moment::now()).unwrap();
         assert_eq!(store.app(&id).unwrap().spec["region"], "ams");

@@ -117,7 +117,12 @@ pub(crate) fn deployment_view<'a>(
         updated_at: changed,
         cause: &deployment.cause,
         cloned_from: deployment.cloned_from.as_deref(),
-        progress: progress(&deployment.spec, state, deployment.created_at, clock.phase_duration),
+        progress: progress(
+            &deployment.spec,
+            state,
+            deployment.created_at,
+            clock.phase_duration,
+        ),
         phase: state.phase.as_str(),
         tier_slug: tier_of_spec(&deployment.spec),
     }
@@ -193,7 +198,10 @@ fn progress(spec: &Value, state: PhaseState, created_at: DateTime<Utc>, pd: Dura
     };
     let timed = |mut m: Map<String, Value>, status: &str, start: Duration, end: Duration| {
         if status != "PENDING" {
-            m.insert("started_at".into(), fmt_precise(plus(created_at, start)).into());
+            m.insert(
+                "started_at".into(),
+                fmt_precise(plus(created_at, start)).into(),
+            );
         }
         if status == "SUCCESS" || status == "ERROR" {
             m.insert("ended_at".into(), fmt_precise(plus(created_at, end)).into());
@@ -326,7 +334,8 @@ pub(crate) fn app_view<'a>(
 ) -> AppView<'a> {
     let states = app.phases(clock.now, clock.phase_duration);
     let view = |index: usize| deployment_view(app, &app.deployments[index], states[index], clock);
-    let newest = |pred: &dyn Fn(Phase) -> bool| (0..states.len()).rev().find(|&i| pred(states[i].phase));
+    let newest =
+        |pred: &dyn Fn(Phase) -> bool| (0..states.len()).rev().find(|&i| pred(states[i].phase));
     let active = newest(&|p| p == Phase::Active);
     let pending_index = match pending {
         Some(id) => app.deployment_index(id),
@@ -417,7 +426,10 @@ pub(crate) fn job_invocation_value(
         None => matches!(phase, "RUNNING" | "SUCCEEDED"),
     };
     if reached_run {
-        m.insert("started_at".into(), fmt_time(plus(deployment.created_at, started)).into());
+        m.insert(
+            "started_at".into(),
+            fmt_time(plus(deployment.created_at, started)).into(),
+        );
     }
     let completed = match (invocation.canceled, phase) {
         (Some(at), _) => Some(at),
@@ -426,7 +438,10 @@ pub(crate) fn job_invocation_value(
         _ => None,
     };
     if let Some(at) = completed {
-        m.insert("completed_at".into(), fmt_time(plus(deployment.created_at, at)).into());
+        m.insert(
+            "completed_at".into(),
+            fmt_time(plus(deployment.created_at, at)).into(),
+        );
     }
     m.insert(
         "trigger".into(),
@@ -469,7 +484,10 @@ pub(crate) fn alert_value(alert: &AlertRecord, configured_at: DateTime<Utc>) -> 
     }
     m.insert("spec".into(), alert.spec.clone());
     m.insert("emails".into(), json!(alert.emails));
-    m.insert("slack_webhooks".into(), Value::Array(alert.slack_webhooks.clone()));
+    m.insert(
+        "slack_webhooks".into(),
+        Value::Array(alert.slack_webhooks.clone()),
+    );
     m.insert("phase".into(), "ACTIVE".into());
     let at = fmt_time(configured_at);
     m.insert(
