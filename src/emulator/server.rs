@@ -319,9 +319,10 @@ pub(crate) fn respond(
     request_id: &str,
     rate: Option<RateHeaders>,
 ) -> Response<Body> {
-    let mut builder = Response::builder()
-        .status(status)
-        .header("x-request-id", request_id);
+    let mut builder = Response::builder().status(status);
+    if !request_id.is_empty() {
+        builder = builder.header("x-request-id", request_id);
+    }
     if !body.is_empty() {
         builder = builder.header(header::CONTENT_TYPE, "application/json; charset=utf-8");
     }

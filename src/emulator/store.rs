@@ -3,7 +3,7 @@
 //! with SECRET values sealed), shared by `Arc` with the deployments that snapshot them.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -81,6 +81,9 @@ pub(crate) struct DeploymentRecord {
     pub(crate) cloned_from: Option<String>,
     pub(crate) commit_hash: String,
     pub(crate) job_invocations: Vec<JobInvocationRecord>,
+    /// The `progress` tree, rendered once the deployment reached a final phase (it
+    /// cannot change after that; list responses render it for every app).
+    pub(crate) final_progress: OnceLock<Value>,
 }
 
 #[derive(Debug)]
@@ -371,6 +374,7 @@ impl Store {
             cloned_from: new.cloned_from,
             commit_hash: entropy.hex(40),
             job_invocations,
+            final_progress: OnceLock::new(),
         });
         Ok(id)
     }

@@ -2,6 +2,7 @@
 //! App and deployment views borrow the stored specs, so a response is serialized
 //! once without copying them.
 
+use std::borrow::Cow;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -68,7 +69,7 @@ pub(crate) struct DeploymentView<'a> {
     cause: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     cloned_from: Option<&'a str>,
-    progress: Value,
+    progress: Cow<'a, Value>,
     phase: &'static str,
     tier_slug: &'static str,
 }
@@ -117,12 +118,7 @@ pub(crate) fn deployment_view<'a>(
         updated_at: changed,
         cause: &deployment.cause,
         cloned_from: deployment.cloned_from.as_deref(),
-        progress: progress(
-            &deployment.spec,
-            state,
-            deployment.created_at,
-            clock.phase_duration,
-        ),
+        progress: progress_of(deployment, state, clock.phase_duration),
         phase: state.phase.as_str(),
         tier_slug: tier_of_spec(&deployment.spec),
     }
@@ -163,6 +159,24 @@ fn step(name: &str, status: &str) -> Map<String, Value> {
     m.insert("name".into(), name.into());
     m.insert("status".into(), status.into());
     m
+}
+
+/// The progress tree, from the cache once the deployment is final (ACTIVE and
+/// SUPERSEDED render the same tree).
+fn progress_of<'a>(
+    deployment: &'a DeploymentRecord,
+    state: PhaseState,
+    pd: Duration,
+) -> Cow<'a, Value> {
+    if let Some(cached) = deployment.final_progress.get() {
+        return Cow::Borrowed(cached);
+    }
+    let rendered = progress(&deployment.spec, state, deployment.created_at, pd);
+    if state.phase.is_final() {
+        Cow::Borrowed(deployment.final_progress.get_or_init(|| rendered))
+    } else {
+        Cow::Owned(rendered)
+    }
 }
 
 /// The `progress` tree of a deployment in a given state.
