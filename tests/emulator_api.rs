@@ -145,7 +145,7 @@ fn sample_spec(name: &str) -> Value {
 
 #[tokio::test]
 async fn auth_is_required() {
-    let api = Api::new(start(20));
+    let api = Api::new(start(10_000));
     for auth in [None, Some("Bearer dop_v1_wrong"), Some("Basic abc")] {
         let mut req = api.client.get(format!("{}/v2/apps", api.emu.base_url()));
         if let Some(auth) = auth {
@@ -170,7 +170,7 @@ async fn auth_is_required() {
 
 #[tokio::test]
 async fn crud_round_trip_keeps_spec_byte_identical() {
-    let api = Api::new(start(20));
+    let api = Api::new(start(10_000));
     let mut spec = sample_spec("round-trip");
     spec["envs"]
         .as_array_mut()
@@ -241,7 +241,7 @@ async fn crud_round_trip_keeps_spec_byte_identical() {
 
 #[tokio::test]
 async fn secrets_are_encrypted_and_round_trip() {
-    let api = Api::new(start(20));
+    let api = Api::new(start(10_000));
     let secret_spec = |name: &str, value: &str| {
         json!({"name": name,
             "envs": [{"key": "TOKEN", "value": value, "type": "SECRET", "scope": "RUN_TIME"}],
@@ -332,7 +332,7 @@ async fn secrets_are_encrypted_and_round_trip() {
 
 #[tokio::test]
 async fn every_put_starts_a_deployment() {
-    let api = Api::new(start(20));
+    let api = Api::new(start(10_000));
     let app = api.create(&sample_spec("deploys")).await;
     let id = app["id"].as_str().unwrap();
     assert_eq!(api.emu.deployment_count(id), 1);
@@ -403,34 +403,6 @@ async fn deployment_phases_advance() {
     assert!(errored["progress"]["error_steps"].as_u64().unwrap() > 0);
     api.wait_phase(&id, &first, "ACTIVE").await;
 
-    // Cancel before a final phase -> CANCELED, for good.
-    let created = api
-        .ok(
-            Method::POST,
-            &format!("/v2/apps/{id}/deployments"),
-            Some(&json!({"force_build": true})),
-        )
-        .await;
-    let canceled_id = created["deployment"]["id"].as_str().unwrap().to_string();
-    let canceled = api
-        .ok(
-            Method::POST,
-            &format!("/v2/apps/{id}/deployments/{canceled_id}/cancel"),
-            None,
-        )
-        .await;
-    assert_eq!(canceled["deployment"]["phase"], "CANCELED");
-    tokio::time::sleep(Duration::from_millis(120)).await;
-    api.wait_phase(&id, &canceled_id, "CANCELED").await;
-    let again = api
-        .call(
-            Method::POST,
-            &format!("/v2/apps/{id}/deployments/{canceled_id}/cancel"),
-            None,
-        )
-        .await;
-    assert_eq!(again.status, StatusCode::BAD_REQUEST);
-
     // A newer successful deployment supersedes the active one.
     let put = api
         .ok(
@@ -450,8 +422,47 @@ async fn deployment_phases_advance() {
 }
 
 #[tokio::test]
+async fn cancel_freezes_a_deployment() {
+    // 150 ms phases: the cancel surely lands before the 600 ms lifecycle ends.
+    let api = Api::new(start(150));
+    let app = api.create(&json!({"name": "cancel-me"})).await;
+    let id = app["id"].as_str().unwrap().to_string();
+    let created = api
+        .ok(
+            Method::POST,
+            &format!("/v2/apps/{id}/deployments"),
+            Some(&json!({"force_build": true})),
+        )
+        .await;
+    let canceled_id = created["deployment"]["id"].as_str().unwrap().to_string();
+    let canceled = api
+        .ok(
+            Method::POST,
+            &format!("/v2/apps/{id}/deployments/{canceled_id}/cancel"),
+            None,
+        )
+        .await;
+    assert_eq!(canceled["deployment"]["phase"], "CANCELED");
+    // Long after it would have gone live, it is still CANCELED, and the first
+    // deployment went ACTIVE without being superseded by it.
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    api.wait_phase(&id, &canceled_id, "CANCELED").await;
+    let first = app["pending_deployment"]["id"].as_str().unwrap();
+    api.wait_phase(&id, first, "ACTIVE").await;
+    let again = api
+        .call(
+            Method::POST,
+            &format!("/v2/apps/{id}/deployments/{canceled_id}/cancel"),
+            None,
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::BAD_REQUEST);
+    assert_eq!(again.json()["id"], "invalid_argument");
+}
+
+#[tokio::test]
 async fn pagination_over_450_apps() {
-    let api = Api::new(start(20));
+    let api = Api::new(start(10_000));
     for i in 0..450 {
         api.emu
             .seed_app(json!({"name": format!("fleet-{i:03}")}))
@@ -523,7 +534,7 @@ async fn pagination_over_450_apps() {
 
 #[tokio::test]
 async fn validation_errors_change_nothing() {
-    let api = Api::new(start(20));
+    let api = Api::new(start(10_000));
     let app = api.create(&sample_spec("valid-app")).await;
     let id = app["id"].as_str().unwrap().to_string();
     let dup_component =
@@ -604,7 +615,7 @@ async fn validation_errors_change_nothing() {
 
 #[tokio::test]
 async fn rate_limit_burst() {
-    let api = Api::new(start(20));
+    let api = Api::new(start(10_000));
     api.emu.set_rate_limits(5, 100);
     let mut remaining = Vec::new();
     for _ in 0..5 {
@@ -647,7 +658,7 @@ async fn rate_limit_burst() {
 
 #[tokio::test]
 async fn faults_of_every_kind() {
-    let api = Api::new(start(20));
+    let api = Api::new(start(10_000));
     let app = api.create(&sample_spec("faulty")).await;
     let id = app["id"].as_str().unwrap().to_string();
     let app_path = format!("/v2/apps/{id}");
@@ -1364,7 +1375,7 @@ async fn admin_endpoints() {
 
 #[tokio::test]
 async fn seed_app_and_request_log() {
-    let api = Api::new(start(20));
+    let api = Api::new(start(10_000));
     let seeded = api.emu.seed_app(sample_spec("seeded")).unwrap();
     assert_eq!(seeded["active_deployment"]["phase"], "ACTIVE");
     assert!(
