@@ -129,7 +129,9 @@ fn route(
                         .as_u64()
                         .and_then(|n| u32::try_from(n).ok())
                         .map(Some)
-                        .ok_or_else(|| ApiError::invalid(format!("{key} must be a non-negative integer"))),
+                        .ok_or_else(|| {
+                            ApiError::invalid(format!("{key} must be a non-negative integer"))
+                        }),
                 }
             };
             let (burst, hourly) = (limit("burst")?, limit("hourly")?);
@@ -139,9 +141,7 @@ fn route(
             limiter.set_limits(burst, hourly);
             ok(json!({"burst": burst, "hourly": hourly}))
         }
-        ("GET", ["apps"]) => {
-            ok(json!({"apps": shared.all_app_values()}))
-        }
+        ("GET", ["apps"]) => ok(json!({"apps": shared.all_app_values()})),
         ("POST", ["apps"]) => {
             let body = json_body(body)?;
             let spec = spec_of_body(&body).map_err(ApiError::invalid)?;
@@ -209,7 +209,10 @@ fn deployment_log(
     let mut out = String::new();
     for name in names {
         if reached(Phase::Building) {
-            out.push_str(&format!("{name} {stamp} Building {name} at commit {}\n", deployment.commit_hash));
+            out.push_str(&format!(
+                "{name} {stamp} Building {name} at commit {}\n",
+                deployment.commit_hash
+            ));
         }
         if reached(Phase::Deploying) {
             out.push_str(&format!("{name} {stamp} Deploying {name}\n"));

@@ -70,7 +70,10 @@ pub(crate) async fn get(
         Some(name) => store.app_by_name(name).ok_or_else(ApiError::not_found)?,
         None => store.app(&id)?,
     };
-    Ok(Reply::wrap("app", &app_view(app, &s.owner, s.clock(), None)))
+    Ok(Reply::wrap(
+        "app",
+        &app_view(app, &s.owner, s.clock(), None),
+    ))
 }
 
 pub(crate) async fn update(

@@ -86,7 +86,9 @@ pub(crate) async fn restart(
             let spec = &store.app(&app_id)?.spec;
             for name in names {
                 let Some(name) = name.as_str() else {
-                    return Err(ApiError::invalid("components must be a list of component names"));
+                    return Err(ApiError::invalid(
+                        "components must be a list of component names",
+                    ));
                 };
                 if !has_component(spec, name) {
                     return Err(ApiError::invalid(format!(
@@ -95,7 +97,11 @@ pub(crate) async fn restart(
                 }
             }
         }
-        Some(_) => return Err(ApiError::invalid("components must be a list of component names")),
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "components must be a list of component names",
+            ))
+        }
     }
     start_deployment(&s, &app_id, "app restart")
 }
@@ -127,8 +133,13 @@ pub(crate) async fn list(
     let query = Query::parse(raw.as_deref());
     let page = Page::from_query(&query)?;
     let types = query.list("deployment_types");
-    if let Some(bad) = types.iter().find(|t| !DEPLOYMENT_TYPES.contains(&t.as_str())) {
-        return Err(ApiError::invalid(format!("invalid deployment type \"{bad}\"")));
+    if let Some(bad) = types
+        .iter()
+        .find(|t| !DEPLOYMENT_TYPES.contains(&t.as_str()))
+    {
+        return Err(ApiError::invalid(format!(
+            "invalid deployment type \"{bad}\""
+        )));
     }
     let store = s.store.read();
     let app = store.app(&app_id)?;
@@ -137,7 +148,10 @@ pub(crate) async fn list(
     let matching: Vec<usize> = (0..app.deployments.len())
         .rev()
         .filter(|&i| {
-            types.is_empty() || types.iter().any(|t| t == app.deployments[i].deployment_type.as_str())
+            types.is_empty()
+                || types
+                    .iter()
+                    .any(|t| t == app.deployments[i].deployment_type.as_str())
         })
         .collect();
     let total = matching.len();
@@ -231,7 +245,10 @@ fn logs_for(
     let app = store.app(app_id)?;
     let index = match deployment_id {
         Some(id) => deployment_index(app, id)?,
-        None => current_deployment(app, &app.phases(std::time::Instant::now(), s.phase_duration))?,
+        None => current_deployment(
+            app,
+            &app.phases(std::time::Instant::now(), s.phase_duration),
+        )?,
     };
     let deployment = &app.deployments[index];
     if let Some(component) = component {
@@ -267,7 +284,14 @@ pub(crate) async fn logs(
     Path((app_id, deployment_id)): Path<(String, String)>,
     RawQuery(raw): RawQuery,
 ) -> ApiResult {
-    logs_for(&s, &ctx, &app_id, Some(&deployment_id), None, raw.as_deref())
+    logs_for(
+        &s,
+        &ctx,
+        &app_id,
+        Some(&deployment_id),
+        None,
+        raw.as_deref(),
+    )
 }
 
 pub(crate) async fn component_logs(
@@ -297,7 +321,10 @@ fn exec_for(
     let app = store.app(app_id)?;
     let index = match deployment_id {
         Some(id) => deployment_index(app, id)?,
-        None => current_deployment(app, &app.phases(std::time::Instant::now(), s.phase_duration))?,
+        None => current_deployment(
+            app,
+            &app.phases(std::time::Instant::now(), s.phase_duration),
+        )?,
     };
     let deployment = &app.deployments[index];
     if !has_component(&deployment.spec, component) {
@@ -476,7 +503,13 @@ pub(crate) async fn job_invocation_logs(
         return Err(ApiError::not_found());
     }
     let kind = check_log_type(&query, &["JOB_INVOCATION"])?;
-    Ok(logs_reply(&ctx, &app_id, &deployment.id, Some(&job_name), &kind))
+    Ok(logs_reply(
+        &ctx,
+        &app_id,
+        &deployment.id,
+        Some(&job_name),
+        &kind,
+    ))
 }
 
 // ---- events ----

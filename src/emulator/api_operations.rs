@@ -122,7 +122,10 @@ pub(crate) async fn propose(State(s): State<Arc<Shared>>, body: Bytes) -> ApiRes
             .expect("some numbered name is free");
         out.insert("app_name_suggestion".into(), suggestion.into());
     }
-    out.insert("existing_static_apps".into(), static_apps.to_string().into());
+    out.insert(
+        "existing_static_apps".into(),
+        static_apps.to_string().into(),
+    );
     out.insert(
         "max_free_static_apps".into(),
         MAX_FREE_STATIC_APPS.to_string().into(),
@@ -215,10 +218,16 @@ pub(crate) async fn assign_alert_destinations(
             .iter()
             .map(|e| match e.as_str() {
                 Some(email) if email.contains('@') => Ok(email.to_string()),
-                _ => Err(ApiError::invalid("emails must be a list of email addresses")),
+                _ => Err(ApiError::invalid(
+                    "emails must be a list of email addresses",
+                )),
             })
             .collect::<Result<_, _>>()?,
-        Some(_) => return Err(ApiError::invalid("emails must be a list of email addresses")),
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "emails must be a list of email addresses",
+            ))
+        }
     };
     let webhooks = match body.get("slack_webhooks") {
         None | Some(Value::Null) => Vec::new(),
@@ -254,7 +263,9 @@ fn rollback_check(
     app: &AppRecord,
     target_id: &str,
 ) -> Result<Result<Vec<Value>, Value>, ApiError> {
-    let index = app.deployment_index(target_id).ok_or_else(ApiError::not_found)?;
+    let index = app
+        .deployment_index(target_id)
+        .ok_or_else(ApiError::not_found)?;
     let target = &app.deployments[index];
     let phase = app.phases(std::time::Instant::now(), s.phase_duration)[index].phase;
     let fail = |code: &str, message: String| Ok(Err(json!({"code": code, "message": message})));
@@ -273,16 +284,27 @@ fn rollback_check(
                 "incompatible_result",
                 format!(
                     "deployment result \"{}\" is unsuitable for rollback",
-                    if phase == Phase::Error { "failed" } else { "canceled" }
+                    if phase == Phase::Error {
+                        "failed"
+                    } else {
+                        "canceled"
+                    }
                 ),
             ),
             _ => fail(
                 "incompatible_phase",
-                format!("deployment phase \"{}\" is unsuitable for rollback", phase.as_str()),
+                format!(
+                    "deployment phase \"{}\" is unsuitable for rollback",
+                    phase.as_str()
+                ),
             ),
         };
     }
-    let region = |spec: &Value| spec.get("region").and_then(Value::as_str).map(str::to_string);
+    let region = |spec: &Value| {
+        spec.get("region")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
     if region(&target.spec) != region(&app.spec) {
         return fail(
             "region_conflict",
@@ -292,8 +314,10 @@ fn rollback_check(
     let mut warnings = Vec::new();
     let sites = component_names(&target.spec, "static_sites");
     if !sites.is_empty() {
-        warnings.push(json!({"code": "static_site_requires_rebuild", "components": sites,
-            "message": "one or more static sites will be rebuilt from source"}));
+        warnings.push(
+            json!({"code": "static_site_requires_rebuild", "components": sites,
+            "message": "one or more static sites will be rebuilt from source"}),
+        );
     }
     let undigested: Vec<&str> = components(&target.spec)
         .into_iter()
@@ -346,7 +370,9 @@ pub(crate) async fn rollback(
     let skip_pin = body_bool(&body, "skip_pin")?.unwrap_or(false);
     let mut store = s.store.write();
     if let Err(error) = rollback_check(&s, store.app(&app_id)?, &target)? {
-        let message = error["message"].as_str().unwrap_or("rollback is not possible");
+        let message = error["message"]
+            .as_str()
+            .unwrap_or("rollback is not possible");
         return Err(ApiError::invalid(message));
     }
     let id = store.rollback(&app_id, &target, skip_pin, &s.entropy, Moment::now())?;
@@ -440,7 +466,9 @@ pub(crate) async fn bandwidth_many(State(s): State<Arc<Shared>>, body: Bytes) ->
         _ => return Err(ApiError::invalid("app_ids is required")),
     };
     if ids.is_empty() || ids.len() > 100 {
-        return Err(ApiError::invalid("app_ids must list between 1 and 100 app IDs"));
+        return Err(ApiError::invalid(
+            "app_ids must list between 1 and 100 app IDs",
+        ));
     }
     let day = metrics_day(body_str(&body, "date")?)?;
     let store = s.store.read();

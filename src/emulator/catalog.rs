@@ -11,7 +11,8 @@ static INSTANCE_SIZES: LazyLock<Vec<Value>> = LazyLock::new(|| {
 });
 
 static REGIONS: LazyLock<Vec<Value>> = LazyLock::new(|| {
-    serde_json::from_str(include_str!("fixtures/regions.json")).expect("region fixture is valid JSON")
+    serde_json::from_str(include_str!("fixtures/regions.json"))
+        .expect("region fixture is valid JSON")
 });
 
 /// Region used when a spec names none (App Platform picks the nearest; we pick the default).
@@ -53,7 +54,9 @@ pub(crate) fn monthly_usd(slug: &str) -> f64 {
 /// `professional` when any component uses a professional-tier size, else `basic`.
 pub(crate) fn tier_of(slugs: impl IntoIterator<Item = String>) -> &'static str {
     let professional = slugs.into_iter().any(|slug| {
-        instance_size(&slug).and_then(|s| s.get("tier_slug")).and_then(Value::as_str)
+        instance_size(&slug)
+            .and_then(|s| s.get("tier_slug"))
+            .and_then(Value::as_str)
             == Some("professional")
     });
     if professional {

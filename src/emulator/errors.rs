@@ -73,7 +73,10 @@ impl ApiError {
                 "The method is not allowed for this resource.",
             ),
             409 => ("conflict", "The request conflicts with the current state."),
-            422 => ("unprocessable_entity", "The request could not be processed."),
+            422 => (
+                "unprocessable_entity",
+                "The request could not be processed.",
+            ),
             429 => return ApiError::too_many_requests(),
             500 => ("server_error", "Unexpected server-side error"),
             502 => ("bad_gateway", "Bad gateway"),

@@ -81,7 +81,9 @@ impl Fault {
         };
         let small = |key: &str| -> Result<Option<u32>, String> {
             number(key)?
-                .map(|n| u32::try_from(n).map_err(|_| format!("fault field \"{key}\" is too large")))
+                .map(|n| {
+                    u32::try_from(n).map_err(|_| format!("fault field \"{key}\" is too large"))
+                })
                 .transpose()
         };
         let kind = match string("kind")?.as_deref() {
@@ -99,7 +101,8 @@ impl Fault {
                 }
             }
             Some("delay") => FaultKind::Delay(Duration::from_millis(
-                number("delay_ms")?.ok_or_else(|| "a delay fault needs \"delay_ms\"".to_string())?,
+                number("delay_ms")?
+                    .ok_or_else(|| "a delay fault needs \"delay_ms\"".to_string())?,
             )),
             Some("reset") => FaultKind::Reset,
             Some("malformed") => FaultKind::Malformed,
@@ -241,14 +244,27 @@ mod tests {
         assert!(set.remove(a));
         assert!(!set.remove(a));
         assert_eq!(set.hit("GET", "/"), Some(FaultKind::Reset));
-        assert!(set.add(Fault { path_pattern: Some("(".into()), ..Fault::new(FaultKind::Reset) }).is_err());
+        assert!(set
+            .add(Fault {
+                path_pattern: Some("(".into()),
+                ..Fault::new(FaultKind::Reset)
+            })
+            .is_err());
     }
 
     #[test]
     fn parses_admin_json() {
         let f = Fault::from_json(&json!({"kind": "status", "status": 503, "retry_after": 2,
-            "method": "GET", "count": 1})).unwrap();
-        assert_eq!(f.kind, FaultKind::Status { status: 503, retry_after: Some(2), body: None });
+            "method": "GET", "count": 1}))
+        .unwrap();
+        assert_eq!(
+            f.kind,
+            FaultKind::Status {
+                status: 503,
+                retry_after: Some(2),
+                body: None
+            }
+        );
         assert_eq!(f.count, Some(1));
         let d = Fault::from_json(&json!({"kind": "delay", "delay_ms": 50, "after": 2})).unwrap();
         assert_eq!(d.kind, FaultKind::Delay(Duration::from_millis(50)));

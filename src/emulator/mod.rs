@@ -28,7 +28,7 @@ mod spec_walk;
 mod state;
 mod store;
 mod timeline;
-pub mod validate;
+mod validate;
 mod views;
 
 use std::net::{Ipv4Addr, SocketAddr};

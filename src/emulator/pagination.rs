@@ -16,8 +16,12 @@ pub(crate) struct Query(pub(crate) Vec<(String, String)>);
 impl Query {
     pub(crate) fn parse(raw: Option<&str>) -> Query {
         Query(
-            raw.map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect())
-                .unwrap_or_default(),
+            raw.map(|q| {
+                url::form_urlencoded::parse(q.as_bytes())
+                    .into_owned()
+                    .collect()
+            })
+            .unwrap_or_default(),
         )
     }
 
@@ -134,7 +138,10 @@ mod tests {
     fn page_parsing_and_bounds() {
         assert_eq!(
             Page::from_query(&Query::default()).unwrap(),
-            Page { page: 1, per_page: 20 }
+            Page {
+                page: 1,
+                per_page: 20
+            }
         );
         assert!(Page::from_query(&q("per_page=201")).is_err());
         assert!(Page::from_query(&q("per_page=0")).is_err());
@@ -143,27 +150,76 @@ mod tests {
         let p = Page::from_query(&q("page=3&per_page=200")).unwrap();
         assert_eq!(p.range(450), 400..450);
         assert_eq!(p.last_page(450), 3);
-        assert_eq!(Page { page: 9, per_page: 10 }.range(5), 5..5);
+        assert_eq!(
+            Page {
+                page: 9,
+                per_page: 10
+            }
+            .range(5),
+            5..5
+        );
     }
 
     #[test]
     fn links_per_position() {
         let origin = "http://127.0.0.1:1";
-        let first = links(origin, "/v2/apps", &q("per_page=200"), Page { page: 1, per_page: 200 }, 450);
-        assert_eq!(
-            first.pages.keys().collect::<Vec<_>>(),
-            vec!["next", "last"]
+        let first = links(
+            origin,
+            "/v2/apps",
+            &q("per_page=200"),
+            Page {
+                page: 1,
+                per_page: 200,
+            },
+            450,
         );
-        assert_eq!(first.pages["next"], "http://127.0.0.1:1/v2/apps?page=2&per_page=200");
-        assert_eq!(first.pages["last"], "http://127.0.0.1:1/v2/apps?page=3&per_page=200");
-        let mid = links(origin, "/v2/apps", &Query::default(), Page { page: 2, per_page: 200 }, 450);
+        assert_eq!(first.pages.keys().collect::<Vec<_>>(), vec!["next", "last"]);
+        assert_eq!(
+            first.pages["next"],
+            "http://127.0.0.1:1/v2/apps?page=2&per_page=200"
+        );
+        assert_eq!(
+            first.pages["last"],
+            "http://127.0.0.1:1/v2/apps?page=3&per_page=200"
+        );
+        let mid = links(
+            origin,
+            "/v2/apps",
+            &Query::default(),
+            Page {
+                page: 2,
+                per_page: 200,
+            },
+            450,
+        );
         assert_eq!(mid.pages.len(), 4);
-        let last = links(origin, "/v2/apps", &q("x=1"), Page { page: 3, per_page: 200 }, 450);
+        let last = links(
+            origin,
+            "/v2/apps",
+            &q("x=1"),
+            Page {
+                page: 3,
+                per_page: 200,
+            },
+            450,
+        );
         assert_eq!(last.pages.keys().collect::<Vec<_>>(), vec!["first", "prev"]);
-        assert_eq!(last.pages["prev"], "http://127.0.0.1:1/v2/apps?page=2&per_page=200&x=1");
-        assert!(links(origin, "/v2/apps", &Query::default(), Page { page: 1, per_page: 20 }, 3)
-            .pages
-            .is_empty());
+        assert_eq!(
+            last.pages["prev"],
+            "http://127.0.0.1:1/v2/apps?page=2&per_page=200&x=1"
+        );
+        assert!(links(
+            origin,
+            "/v2/apps",
+            &Query::default(),
+            Page {
+                page: 1,
+                per_page: 20
+            },
+            3
+        )
+        .pages
+        .is_empty());
         assert_eq!(q("a=x&a=y,z&b=1").list("a"), vec!["x", "y", "z"]);
     }
 }

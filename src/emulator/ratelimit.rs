@@ -68,7 +68,11 @@ impl RateLimiter {
         while self.burst.front().is_some_and(|t| now - *t >= BURST_WINDOW) {
             self.burst.pop_front();
         }
-        while self.hourly.front().is_some_and(|t| now - *t >= HOURLY_WINDOW) {
+        while self
+            .hourly
+            .front()
+            .is_some_and(|t| now - *t >= HOURLY_WINDOW)
+        {
             self.hourly.pop_front();
         }
     }

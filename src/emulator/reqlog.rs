@@ -67,7 +67,11 @@ mod tests {
 
     #[test]
     fn counts_and_redacts() {
-        let records = vec![record("GET", "/v2/apps"), record("PUT", "/v2/apps/x"), record("GET", "/v2/account")];
+        let records = vec![
+            record("GET", "/v2/apps"),
+            record("PUT", "/v2/apps/x"),
+            record("GET", "/v2/account"),
+        ];
         assert_eq!(count_matching(&records, None, None), 3);
         assert_eq!(count_matching(&records, Some("get"), None), 2);
         assert_eq!(count_matching(&records, Some("GET"), Some("/v2/apps")), 1);

@@ -134,18 +134,39 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/v2/apps/propose", post(ops::propose))
         .route("/v2/apps/regions", get(ops::regions))
         .route("/v2/apps/tiers/instance_sizes", get(ops::instance_sizes))
-        .route("/v2/apps/tiers/instance_sizes/{slug}", get(ops::instance_size))
-        .route("/v2/apps/metrics/bandwidth_daily", post(ops::bandwidth_many))
+        .route(
+            "/v2/apps/tiers/instance_sizes/{slug}",
+            get(ops::instance_size),
+        )
+        .route(
+            "/v2/apps/metrics/bandwidth_daily",
+            post(ops::bandwidth_many),
+        )
         .route(APP, get(apps::get).put(apps::update).delete(apps::delete))
         .route(&at("/restart"), post(deployments::restart))
-        .route(&at("/components/{component}/logs"), get(deployments::active_component_logs))
-        .route(&at("/components/{component}/exec"), get(deployments::active_component_exec))
+        .route(
+            &at("/components/{component}/logs"),
+            get(deployments::active_component_logs),
+        )
+        .route(
+            &at("/components/{component}/exec"),
+            get(deployments::active_component_exec),
+        )
         .route(&at("/logs"), get(deployments::active_logs))
         .route(&at("/instances"), get(ops::instances))
-        .route(&at("/deployments"), get(deployments::list).post(deployments::create))
+        .route(
+            &at("/deployments"),
+            get(deployments::list).post(deployments::create),
+        )
         .route(&at("/deployments/{deployment_id}"), get(deployments::get))
-        .route(&at("/deployments/{deployment_id}/cancel"), post(deployments::cancel))
-        .route(&at("/deployments/{deployment_id}/logs"), get(deployments::logs))
+        .route(
+            &at("/deployments/{deployment_id}/cancel"),
+            post(deployments::cancel),
+        )
+        .route(
+            &at("/deployments/{deployment_id}/logs"),
+            get(deployments::logs),
+        )
         .route(
             &at("/deployments/{deployment_id}/components/{component}/logs"),
             get(deployments::component_logs),
@@ -154,8 +175,14 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             &at("/deployments/{deployment_id}/components/{component}/exec"),
             get(deployments::component_exec),
         )
-        .route(&at("/job-invocations"), get(deployments::list_job_invocations))
-        .route(&at("/job-invocations/{invocation_id}"), get(deployments::get_job_invocation))
+        .route(
+            &at("/job-invocations"),
+            get(deployments::list_job_invocations),
+        )
+        .route(
+            &at("/job-invocations/{invocation_id}"),
+            get(deployments::get_job_invocation),
+        )
         .route(
             &at("/job-invocations/{invocation_id}/cancel"),
             post(deployments::cancel_job_invocation),
@@ -166,10 +193,16 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         )
         .route(&at("/events"), get(deployments::list_events))
         .route(&at("/events/{event_id}"), get(deployments::get_event))
-        .route(&at("/events/{event_id}/cancel"), post(deployments::cancel_event))
+        .route(
+            &at("/events/{event_id}/cancel"),
+            post(deployments::cancel_event),
+        )
         .route(&at("/events/{event_id}/logs"), get(deployments::event_logs))
         .route(&at("/alerts"), get(ops::list_alerts))
-        .route(&at("/alerts/{alert_id}/destinations"), post(ops::assign_alert_destinations))
+        .route(
+            &at("/alerts/{alert_id}/destinations"),
+            post(ops::assign_alert_destinations),
+        )
         .route(&at("/rollback"), post(ops::rollback))
         .route(&at("/rollback/validate"), post(ops::validate_rollback))
         .route(&at("/rollback/commit"), post(ops::commit_rollback))

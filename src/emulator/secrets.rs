@@ -159,15 +159,18 @@ mod tests {
         let s = spec["envs"][0]["value"].as_str().unwrap();
         assert!(looks_encrypted(s));
         assert_eq!(spec["envs"][1]["value"], "g");
-        assert!(looks_encrypted(spec["workers"][0]["envs"][0]["value"].as_str().unwrap()));
+        assert!(looks_encrypted(
+            spec["workers"][0]["envs"][0]["value"].as_str().unwrap()
+        ));
     }
 
     #[test]
     fn issued_ev_kept_forged_rejected() {
         let secrets = SecretBox::new([7u8; 32]);
         let ev = secrets.encrypt("v", [9; NONCE_LEN]);
-        let spec = sealed(json!({"name": "a", "envs": [{"key": "S", "value": ev, "type": "SECRET"}]}))
-            .unwrap();
+        let spec =
+            sealed(json!({"name": "a", "envs": [{"key": "S", "value": ev, "type": "SECRET"}]}))
+                .unwrap();
         assert_eq!(spec["envs"][0]["value"], ev.as_str());
         let err = sealed(json!({"name": "a", "services": [{"name": "web", "envs": [
             {"key": "S", "value": "EV[1:Zm9v:YmFy]", "type": "SECRET"}]}]}))

@@ -156,7 +156,8 @@ impl Connection {
                 retry_after,
                 body: fault_body,
             }) => {
-                let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                let status =
+                    StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
                 let bytes = fault_body
                     .map(String::into_bytes)
                     .unwrap_or_else(|| ApiError::for_status(status).body(&request_id));
@@ -183,7 +184,14 @@ impl Connection {
         }
 
         let (status, mut bytes, rate) = self
-            .dispatch(parts, body.clone(), Ctx { request_id: request_id.clone(), origin })
+            .dispatch(
+                parts,
+                body.clone(),
+                Ctx {
+                    request_id: request_id.clone(),
+                    origin,
+                },
+            )
             .await;
         if let Some(url) = rewrite_next {
             bytes = with_next_link(bytes, &url);
@@ -262,13 +270,17 @@ fn origin_of<B>(req: &Request<B>, fallback: &str) -> String {
 }
 
 fn authorized(headers: &http::HeaderMap, token: &str) -> bool {
-    let Some(value) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else {
+    let Some(value) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    else {
         return false;
     };
     let Some((scheme, presented)) = value.split_once(' ') else {
         return false;
     };
-    scheme.eq_ignore_ascii_case("bearer") && constant_time_eq(presented.trim().as_bytes(), token.as_bytes())
+    scheme.eq_ignore_ascii_case("bearer")
+        && constant_time_eq(presented.trim().as_bytes(), token.as_bytes())
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -307,9 +319,10 @@ pub(crate) fn respond(
     request_id: &str,
     rate: Option<RateHeaders>,
 ) -> Response<Body> {
-    let mut builder = Response::builder()
-        .status(status)
-        .header("x-request-id", request_id);
+    let mut builder = Response::builder().status(status);
+    if !request_id.is_empty() {
+        builder = builder.header("x-request-id", request_id);
+    }
     if !body.is_empty() {
         builder = builder.header(header::CONTENT_TYPE, "application/json; charset=utf-8");
     }

@@ -3,7 +3,7 @@
 //! with SECRET values sealed), shared by `Arc` with the deployments that snapshot them.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -81,6 +81,9 @@ pub(crate) struct DeploymentRecord {
     pub(crate) cloned_from: Option<String>,
     pub(crate) commit_hash: String,
     pub(crate) job_invocations: Vec<JobInvocationRecord>,
+    /// The `progress` tree, rendered once the deployment reached a final phase (it
+    /// cannot change after that; list responses render it for every app).
+    pub(crate) final_progress: OnceLock<Value>,
 }
 
 #[derive(Debug)]
@@ -143,7 +146,8 @@ impl AppRecord {
             if let Some(Value::Array(components)) = self.spec.get(kind) {
                 for component in components {
                     let name = component.get("name").and_then(Value::as_str);
-                    if let (Some(name), Some(Value::Array(alerts))) = (name, component.get("alerts"))
+                    if let (Some(name), Some(Value::Array(alerts))) =
+                        (name, component.get("alerts"))
                     {
                         wanted.extend(alerts.iter().map(|a| (Some(name.to_string()), a.clone())));
                     }
@@ -155,7 +159,9 @@ impl AppRecord {
             let rule = spec.get("rule").cloned();
             let reused = old
                 .iter()
-                .position(|a| a.component_name == component_name && a.spec.get("rule").cloned() == rule)
+                .position(|a| {
+                    a.component_name == component_name && a.spec.get("rule").cloned() == rule
+                })
                 .map(|i| old.swap_remove(i));
             self.alerts.push(match reused {
                 Some(mut alert) => {
@@ -183,7 +189,9 @@ impl AppRecord {
         };
         self.domain_ids.retain(|name, _| domains.contains(name));
         for domain in domains {
-            self.domain_ids.entry(domain).or_insert_with(|| entropy.uuid());
+            self.domain_ids
+                .entry(domain)
+                .or_insert_with(|| entropy.uuid());
         }
     }
 }
@@ -366,6 +374,7 @@ impl Store {
             cloned_from: new.cloned_from,
             commit_hash: entropy.hex(40),
             job_invocations,
+            final_progress: OnceLock::new(),
         });
         Ok(id)
     }
@@ -379,7 +388,9 @@ impl Store {
         phase_duration: Duration,
     ) -> Result<(), ApiError> {
         let app = self.app_mut(app_id)?;
-        let index = app.deployment_index(deployment_id).ok_or_else(ApiError::not_found)?;
+        let index = app
+            .deployment_index(deployment_id)
+            .ok_or_else(ApiError::not_found)?;
         let phase = app.phases(now, phase_duration)[index].phase;
         if phase.is_final() {
             return Err(ApiError::invalid(format!(
@@ -392,7 +403,7 @@ impl Store {
         Ok(())
     }
 
-    /// Cancels a job invocation that has not finished. Returns the owning deployment's index.
+    /// Cancels a job invocation that has not finished.
     pub(crate) fn cancel_job_invocation(
         &mut self,
         app_id: &str,
@@ -434,7 +445,9 @@ impl Store {
         at: Moment,
     ) -> Result<String, ApiError> {
         let app = self.app_mut(app_id)?;
-        let index = app.deployment_index(target_id).ok_or_else(ApiError::not_found)?;
+        let index = app
+            .deployment_index(target_id)
+            .ok_or_else(ApiError::not_found)?;
         let target_spec = Arc::clone(&app.deployments[index].spec);
         let previous_spec = std::mem::replace(&mut app.spec, Arc::clone(&target_spec));
         app.updated_at = at.wall;
@@ -519,8 +532,7 @@ pub(crate) fn ensure_not_pinned(app: &AppRecord) -> Result<(), ApiError> {
     }
 }
 
-/// The phase of the newest successful deployment older than `index`, if the app
-/// still has such a deployment to roll back to.
+/// True when a deployment in this phase succeeded, so the app can roll back to it.
 pub(crate) fn is_rollback_candidate(phase: Phase) -> bool {
     matches!(phase, Phase::Active | Phase::Superseded)
 }
@@ -548,7 +560,10 @@ mod tests {
     fn create_update_delete_keep_name_index() {
         let (mut store, entropy, id) = store_with_app();
         assert_eq!(store.app(&id).unwrap().deployments.len(), 1);
-        assert_eq!(store.app(&id).unwrap().deployments[0].job_invocations.len(), 1);
+        assert_eq!(
+            store.app(&id).unwrap().deployments[0].job_invocations.len(),
+            1
+        );
         let err = store
             .create_app(json!({"name": "app"}), "p".into(), &entropy, Moment::now())
             .unwrap_err();
@@ -586,9 +601,19 @@ mod tests {
     fn fail_next_marks_only_the_next_deployment() {
         let (mut store, entropy, id) = store_with_app();
         store.mark_fail_next(&id);
-        store.update_app(&id, json!({"name": "app"}), &entropy, Moment::now()).unwrap();
-        store.update_app(&id, json!({"name": "app"}), &entropy, Moment::now()).unwrap();
-        let fails: Vec<bool> = store.app(&id).unwrap().deployments.iter().map(|d| d.clock.fails).collect();
+        store
+            .update_app(&id, json!({"name": "app"}), &entropy, Moment::now())
+            .unwrap();
+        store
+            .update_app(&id, json!({"name": "app"}), &entropy, Moment::now())
+            .unwrap();
+        let fails: Vec<bool> = store
+            .app(&id)
+            .unwrap()
+            .deployments
+            .iter()
+            .map(|d| d.clock.fails)
+            .collect();
         assert_eq!(fails, vec![false, true, false]);
     }
 
@@ -596,10 +621,21 @@ mod tests {
     fn rollback_pins_until_commit_or_revert() {
         let (mut store, entropy, id) = store_with_app();
         let first = store.app(&id).unwrap().deployments[0].id.clone();
-        store.update_app(&id, json!({"name": "app", "region": "ams"}), &entropy, Moment::now()).unwrap();
-        store.rollback(&id, &first, false, &entropy, Moment::now()).unwrap();
+        store
+            .update_app(
+                &id,
+                json!({"name": "app", "region": "ams"}),
+                &entropy,
+                Moment::now(),
+            )
+            .unwrap();
+        store
+            .rollback(&id, &first, false, &entropy, Moment::now())
+            .unwrap();
         assert!(store.app(&id).unwrap().spec.get("region").is_none());
-        let err = store.update_app(&id, json!({"name": "app"}), &entropy, Moment::now()).unwrap_err();
+        let err = store
+            .update_app(&id, json!({"name": "app"}), &entropy, Moment::now())
+            .unwrap_err();
         assert!(err.message.contains("pinned"));
         store.revert_rollback(&id, &entropy, Moment::now()).unwrap();
         assert_eq!(store.app(&id).unwrap().spec["region"], "ams");

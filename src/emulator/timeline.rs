@@ -100,7 +100,11 @@ pub(crate) fn active_offset(phase_duration: Duration) -> Duration {
 }
 
 /// Phases of all deployments of one app (ordered oldest first) at `now`.
-pub(crate) fn app_phases(clocks: &[Clock], now: Instant, phase_duration: Duration) -> Vec<PhaseState> {
+pub(crate) fn app_phases(
+    clocks: &[Clock],
+    now: Instant,
+    phase_duration: Duration,
+) -> Vec<PhaseState> {
     let mut out = vec![
         PhaseState {
             phase: Phase::PendingBuild,
@@ -196,8 +200,14 @@ mod tests {
             fails: true,
             ..clock(t0)
         };
-        assert_eq!(app_phases(&[failing], t0 + PD, PD)[0].phase, Phase::Building);
-        assert_eq!(app_phases(&[failing], t0 + PD * 9, PD)[0].phase, Phase::Error);
+        assert_eq!(
+            app_phases(&[failing], t0 + PD, PD)[0].phase,
+            Phase::Building
+        );
+        assert_eq!(
+            app_phases(&[failing], t0 + PD * 9, PD)[0].phase,
+            Phase::Error
+        );
         let canceled = Clock {
             canceled: Some(Duration::from_millis(150)),
             ..clock(t0)
@@ -206,7 +216,10 @@ mod tests {
         assert_eq!(state.phase, Phase::Canceled);
         assert_eq!(state.progress_phase, Phase::Building);
         // Before the cancel offset the clock still runs normally.
-        assert_eq!(app_phases(&[canceled], t0 + PD, PD)[0].phase, Phase::Building);
+        assert_eq!(
+            app_phases(&[canceled], t0 + PD, PD)[0].phase,
+            Phase::Building
+        );
     }
 
     #[test]
@@ -214,9 +227,15 @@ mod tests {
         let t0 = Instant::now();
         let clocks = [clock(t0), clock(t0 + PD * 2)];
         let at_5 = app_phases(&clocks, t0 + PD * 5, PD);
-        assert_eq!((at_5[0].phase, at_5[1].phase), (Phase::Active, Phase::Deploying));
+        assert_eq!(
+            (at_5[0].phase, at_5[1].phase),
+            (Phase::Active, Phase::Deploying)
+        );
         let at_7 = app_phases(&clocks, t0 + PD * 7, PD);
-        assert_eq!((at_7[0].phase, at_7[1].phase), (Phase::Superseded, Phase::Active));
+        assert_eq!(
+            (at_7[0].phase, at_7[1].phase),
+            (Phase::Superseded, Phase::Active)
+        );
         assert_eq!(at_7[0].since, PD * 6);
         // A failed newer deployment does not supersede.
         let clocks = [
@@ -227,6 +246,9 @@ mod tests {
             },
         ];
         let at_9 = app_phases(&clocks, t0 + PD * 9, PD);
-        assert_eq!((at_9[0].phase, at_9[1].phase), (Phase::Active, Phase::Error));
+        assert_eq!(
+            (at_9[0].phase, at_9[1].phase),
+            (Phase::Active, Phase::Error)
+        );
     }
 }

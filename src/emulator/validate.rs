@@ -91,7 +91,11 @@ pub(crate) fn validate_spec(spec: &Value) -> Result<(), String> {
         Some(_) => return Err(field_error("name", "must be a string")),
     }
     optional_string(obj, "region", "region")?;
-    for kind in COMPONENT_KINDS.iter().copied().chain(["envs", "domains", "alerts"]) {
+    for kind in COMPONENT_KINDS
+        .iter()
+        .copied()
+        .chain(["envs", "domains", "alerts"])
+    {
         match obj.get(kind) {
             None | Some(Value::Null) | Some(Value::Array(_)) => {}
             Some(_) => return Err(field_error(kind, "must be an array")),
@@ -221,7 +225,9 @@ fn validate_envs(spec: &Value) -> Result<(), String> {
             if !ENV_KEY_RE.is_match(key) {
                 return Err(field_error(
                     &key_field,
-                    &format!("\"{key}\" is invalid: env var keys must match ^[_A-Za-z][_A-Za-z0-9]*$"),
+                    &format!(
+                        "\"{key}\" is invalid: env var keys must match ^[_A-Za-z][_A-Za-z0-9]*$"
+                    ),
                 ));
             }
             if !keys.insert(key) {
@@ -273,7 +279,12 @@ fn validate_alerts(alerts: Option<&Value>, field: &str) -> Result<(), String> {
             return Err(field_error(&at, "must be an object"));
         };
         check_enum(alert, "rule", &format!("{at}.rule"), ALERT_RULES)?;
-        check_enum(alert, "operator", &format!("{at}.operator"), ALERT_OPERATORS)?;
+        check_enum(
+            alert,
+            "operator",
+            &format!("{at}.operator"),
+            ALERT_OPERATORS,
+        )?;
         check_enum(alert, "window", &format!("{at}.window"), ALERT_WINDOWS)?;
     }
     Ok(())
@@ -309,11 +320,15 @@ mod tests {
 
     #[test]
     fn spec_and_name_required() {
-        assert!(spec_of_body(&json!({})).unwrap_err().contains("spec is required"));
+        assert!(spec_of_body(&json!({}))
+            .unwrap_err()
+            .contains("spec is required"));
         assert!(spec_of_body(&json!({"spec": null}))
             .unwrap_err()
             .contains("spec is required"));
-        assert!(spec_of_body(&json!({"spec": 3})).unwrap_err().contains("object"));
+        assert!(spec_of_body(&json!({"spec": 3}))
+            .unwrap_err()
+            .contains("object"));
         assert!(spec_of_body(&json!([])).is_err());
         assert!(err(json!({"region": "nyc"})).contains("\"name\": is required"));
     }
@@ -340,18 +355,24 @@ mod tests {
 
     #[test]
     fn env_scope_and_type_enums() {
-        assert!(err(json!({"name": "app", "envs": [{"key": "A", "scope": "ALWAYS"}]}))
-            .contains("\"envs[0].scope\""));
+        assert!(
+            err(json!({"name": "app", "envs": [{"key": "A", "scope": "ALWAYS"}]}))
+                .contains("\"envs[0].scope\"")
+        );
         assert!(err(json!({"name": "app", "jobs": [{"name": "job", "envs": [{"key": "A", "type": "PASSWORD"}]}]}))
             .contains("\"jobs[0].envs[0].type\""));
-        assert!(err(json!({"name": "app", "envs": [{"key": "A", "value": 3}]}))
-            .contains("\"envs[0].value\": must be a string"));
+        assert!(
+            err(json!({"name": "app", "envs": [{"key": "A", "value": 3}]}))
+                .contains("\"envs[0].value\": must be a string")
+        );
     }
 
     #[test]
     fn duplicate_env_keys_within_one_list_only() {
-        assert!(err(json!({"name": "app", "envs": [{"key": "A"}, {"key": "A"}]}))
-            .contains("duplicate env var key \"A\""));
+        assert!(
+            err(json!({"name": "app", "envs": [{"key": "A"}, {"key": "A"}]}))
+                .contains("duplicate env var key \"A\"")
+        );
         // The same key at app level and in a component is shadowing, not a duplicate.
         validate_spec(&json!({"name": "app", "envs": [{"key": "A"}],
             "services": [{"name": "web", "envs": [{"key": "A"}]}]}))
@@ -360,22 +381,51 @@ mod tests {
 
     #[test]
     fn duplicate_component_names_across_kinds() {
-        let e = err(json!({"name": "app", "services": [{"name": "web"}], "workers": [{"name": "web"}]}));
-        assert!(e.contains("\"workers[0].name\"") && e.contains("more than once"), "{e}");
-        assert!(err(json!({"name": "app", "services": [{"name": "Web"}]})).contains("services[0].name"));
-        assert!(err(json!({"name": "app", "services": [{}]})).contains("services[0].name\": is required"));
+        let e = err(
+            json!({"name": "app", "services": [{"name": "web"}], "workers": [{"name": "web"}]}),
+        );
+        assert!(
+            e.contains("\"workers[0].name\"") && e.contains("more than once"),
+            "{e}"
+        );
+        assert!(
+            err(json!({"name": "app", "services": [{"name": "Web"}]})).contains("services[0].name")
+        );
+        assert!(err(json!({"name": "app", "services": [{}]}))
+            .contains("services[0].name\": is required"));
     }
 
     #[test]
     fn other_enums_and_shapes() {
-        assert!(err(json!({"name": "app", "jobs": [{"name": "job", "kind": "SOMETIMES"}]})).contains("jobs[0].kind"));
-        assert!(err(json!({"name": "app", "databases": [{"name": "db", "engine": "ORACLE"}]})).contains("databases[0].engine"));
-        assert!(err(json!({"name": "app", "domains": [{"domain": "a.example.com", "type": "MAIN"}]})).contains("domains[0].type"));
-        assert!(err(json!({"name": "app", "domains": [{"type": "PRIMARY"}]})).contains("domains[0].domain"));
-        assert!(err(json!({"name": "app", "alerts": [{"rule": "NOPE"}]})).contains("alerts[0].rule"));
-        assert!(err(json!({"name": "app", "services": [{"name": "web", "alerts": [{"window": "DAY"}]}]})).contains("services[0].alerts[0].window"));
-        assert!(err(json!({"name": "app", "services": {"name": "web"}})).contains("\"services\": must be an array"));
-        assert!(err(json!({"name": "app", "services": [{"name": "web", "instance_count": -1}]})).contains("instance_count"));
+        assert!(
+            err(json!({"name": "app", "jobs": [{"name": "job", "kind": "SOMETIMES"}]}))
+                .contains("jobs[0].kind")
+        );
+        assert!(
+            err(json!({"name": "app", "databases": [{"name": "db", "engine": "ORACLE"}]}))
+                .contains("databases[0].engine")
+        );
+        assert!(err(
+            json!({"name": "app", "domains": [{"domain": "a.example.com", "type": "MAIN"}]})
+        )
+        .contains("domains[0].type"));
+        assert!(
+            err(json!({"name": "app", "domains": [{"type": "PRIMARY"}]}))
+                .contains("domains[0].domain")
+        );
+        assert!(
+            err(json!({"name": "app", "alerts": [{"rule": "NOPE"}]})).contains("alerts[0].rule")
+        );
+        assert!(err(
+            json!({"name": "app", "services": [{"name": "web", "alerts": [{"window": "DAY"}]}]})
+        )
+        .contains("services[0].alerts[0].window"));
+        assert!(err(json!({"name": "app", "services": {"name": "web"}}))
+            .contains("\"services\": must be an array"));
+        assert!(
+            err(json!({"name": "app", "services": [{"name": "web", "instance_count": -1}]}))
+                .contains("instance_count")
+        );
         assert!(err(json!({"name": "app", "region": 5})).contains("\"region\""));
     }
 }

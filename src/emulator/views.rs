@@ -2,6 +2,7 @@
 //! App and deployment views borrow the stored specs, so a response is serialized
 //! once without copying them.
 
+use std::borrow::Cow;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -68,7 +69,7 @@ pub(crate) struct DeploymentView<'a> {
     cause: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     cloned_from: Option<&'a str>,
-    progress: Value,
+    progress: Cow<'a, Value>,
     phase: &'static str,
     tier_slug: &'static str,
 }
@@ -117,7 +118,7 @@ pub(crate) fn deployment_view<'a>(
         updated_at: changed,
         cause: &deployment.cause,
         cloned_from: deployment.cloned_from.as_deref(),
-        progress: progress(&deployment.spec, state, deployment.created_at, clock.phase_duration),
+        progress: progress_of(deployment, state, clock.phase_duration),
         phase: state.phase.as_str(),
         tier_slug: tier_of_spec(&deployment.spec),
     }
@@ -160,6 +161,24 @@ fn step(name: &str, status: &str) -> Map<String, Value> {
     m
 }
 
+/// The progress tree, from the cache once the deployment is final (ACTIVE and
+/// SUPERSEDED render the same tree).
+fn progress_of<'a>(
+    deployment: &'a DeploymentRecord,
+    state: PhaseState,
+    pd: Duration,
+) -> Cow<'a, Value> {
+    if let Some(cached) = deployment.final_progress.get() {
+        return Cow::Borrowed(cached);
+    }
+    let rendered = progress(&deployment.spec, state, deployment.created_at, pd);
+    if state.phase.is_final() {
+        Cow::Borrowed(deployment.final_progress.get_or_init(|| rendered))
+    } else {
+        Cow::Owned(rendered)
+    }
+}
+
 /// The `progress` tree of a deployment in a given state.
 fn progress(spec: &Value, state: PhaseState, created_at: DateTime<Utc>, pd: Duration) -> Value {
     let canceled = state.phase == Phase::Canceled;
@@ -193,7 +212,10 @@ fn progress(spec: &Value, state: PhaseState, created_at: DateTime<Utc>, pd: Dura
     };
     let timed = |mut m: Map<String, Value>, status: &str, start: Duration, end: Duration| {
         if status != "PENDING" {
-            m.insert("started_at".into(), fmt_precise(plus(created_at, start)).into());
+            m.insert(
+                "started_at".into(),
+                fmt_precise(plus(created_at, start)).into(),
+            );
         }
         if status == "SUCCESS" || status == "ERROR" {
             m.insert("ended_at".into(), fmt_precise(plus(created_at, end)).into());
@@ -326,7 +348,8 @@ pub(crate) fn app_view<'a>(
 ) -> AppView<'a> {
     let states = app.phases(clock.now, clock.phase_duration);
     let view = |index: usize| deployment_view(app, &app.deployments[index], states[index], clock);
-    let newest = |pred: &dyn Fn(Phase) -> bool| (0..states.len()).rev().find(|&i| pred(states[i].phase));
+    let newest =
+        |pred: &dyn Fn(Phase) -> bool| (0..states.len()).rev().find(|&i| pred(states[i].phase));
     let active = newest(&|p| p == Phase::Active);
     let pending_index = match pending {
         Some(id) => app.deployment_index(id),
@@ -417,7 +440,10 @@ pub(crate) fn job_invocation_value(
         None => matches!(phase, "RUNNING" | "SUCCEEDED"),
     };
     if reached_run {
-        m.insert("started_at".into(), fmt_time(plus(deployment.created_at, started)).into());
+        m.insert(
+            "started_at".into(),
+            fmt_time(plus(deployment.created_at, started)).into(),
+        );
     }
     let completed = match (invocation.canceled, phase) {
         (Some(at), _) => Some(at),
@@ -426,7 +452,10 @@ pub(crate) fn job_invocation_value(
         _ => None,
     };
     if let Some(at) = completed {
-        m.insert("completed_at".into(), fmt_time(plus(deployment.created_at, at)).into());
+        m.insert(
+            "completed_at".into(),
+            fmt_time(plus(deployment.created_at, at)).into(),
+        );
     }
     m.insert(
         "trigger".into(),
@@ -469,7 +498,10 @@ pub(crate) fn alert_value(alert: &AlertRecord, configured_at: DateTime<Utc>) -> 
     }
     m.insert("spec".into(), alert.spec.clone());
     m.insert("emails".into(), json!(alert.emails));
-    m.insert("slack_webhooks".into(), Value::Array(alert.slack_webhooks.clone()));
+    m.insert(
+        "slack_webhooks".into(),
+        Value::Array(alert.slack_webhooks.clone()),
+    );
     m.insert("phase".into(), "ACTIVE".into());
     let at = fmt_time(configured_at);
     m.insert(
