@@ -606,16 +606,13 @@ impl Boundary {
 }
 
 /// A desired entry after rendering its destination key.
-struct Rendered<'d> {
+struct Rendered {
     dest: String,
-    source: &'d str,
-    value: &'d DesiredValue,
+    source: String,
+    value: DesiredValue,
 }
 
-fn render_all<'d>(
-    desired: &'d Desired,
-    options: &SyncOptions,
-) -> Result<Vec<Rendered<'d>>, PlanError> {
+fn render_all(desired: &Desired, options: &SyncOptions) -> Result<Vec<Rendered>, PlanError> {
     let mut out = Vec::with_capacity(desired.len());
     let mut invalid = Vec::new();
     let mut by_dest: HashMap<String, Vec<String>> = HashMap::new();
@@ -635,8 +632,8 @@ fn render_all<'d>(
                     .push(source.to_owned());
                 out.push(Rendered {
                     dest,
-                    source,
-                    value,
+                    source: source.to_owned(),
+                    value: value.clone(),
                 });
             }
             Err(e) => invalid.push(e),
@@ -686,7 +683,6 @@ struct TargetOutcome {
     ops: Vec<Op>,
     intents: Vec<RecordIntent>,
     warnings: Vec<Warning>,
-    imports: Vec<(String, String)>,
     /// Keys whose records the intents or deletions account for.
     handled: HashSet<String>,
 }
@@ -714,13 +710,126 @@ fn managed_index<'e>(
     Ok(index)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn plan_target(
-    target: &ResolvedTarget<'_>,
-    rendered: &[Rendered<'_>],
+/// What the import behaviours take from the destination, decided over all
+/// targets before any of them is planned, so that the plan is a fixed point once
+/// the caller merges the imports into its source.
+#[derive(Default)]
+struct ImportPlan {
+    /// Source key -> value the effective source takes; the first target (in the
+    /// option's order) holding a key wins.
+    values: indexmap::IndexMap<String, String>,
+    /// (target, key) of never-written SECRETs that an import behaviour keeps as they are.
+    keep: HashSet<(String, String)>,
+    /// (target, key) of destination-only GENERAL keys whose value was imported.
+    imported_here: HashSet<(String, String)>,
+    /// (target, key) of keys on both sides whose destination value won.
+    prioritized_here: HashSet<(String, String)>,
+}
+
+/// Pass 1 for the import behaviours: only keys the sync never wrote (no state
+/// record) are imported; once a key is recorded the source is the truth.
+fn collect_imports(
+    targets: &[ResolvedTarget<'_>],
+    rendered: &[Rendered],
     options: &SyncOptions,
     boundary: &Boundary,
     records: &HashMap<(&str, &str), &StateRecord>,
+) -> Result<ImportPlan, PlanError> {
+    let mut out = ImportPlan::default();
+    let behavior = options.initial_sync_behavior;
+    if !behavior.imports() {
+        return Ok(out);
+    }
+    let prioritize_destination = behavior == InitialSyncBehavior::ImportPrioritizeDestination;
+    let source_values: HashMap<&str, &str> = rendered
+        .iter()
+        .map(|r| (r.dest.as_str(), r.value.value.as_str()))
+        .collect();
+    // Managed entries the sync never wrote: (target, key, source key, entry).
+    let mut unowned = Vec::new();
+    for target in targets {
+        let name = target.component.as_deref().unwrap_or(APP_TARGET);
+        managed_index(target, boundary)?;
+        for entry in target.entries {
+            let Some(key) = entry_key(entry) else {
+                continue;
+            };
+            let Some(source) = boundary.source_of(key) else {
+                continue;
+            };
+            if !records.contains_key(&(name, key)) {
+                unowned.push((name, key, source, entry));
+            }
+        }
+    }
+    // Readable values first: what the effective source takes.
+    for &(_, key, source, entry) in &unowned {
+        if VarType::of_entry(entry) != Some(VarType::General) {
+            continue;
+        }
+        if source_values.contains_key(key) && !prioritize_destination {
+            continue;
+        }
+        let value = entry.get("value").and_then(Value::as_str).unwrap_or("");
+        out.values
+            .entry(source.to_owned())
+            .or_insert_with(|| value.to_owned());
+    }
+    // Then what each unowned entry becomes against the effective source.
+    for &(name, key, source, entry) in &unowned {
+        let here = (name.to_owned(), key.to_owned());
+        let in_source = source_values.get(key).copied();
+        if VarType::of_entry(entry) != Some(VarType::General) {
+            // An unreadable value on both sides: the destination wins only when prioritized.
+            let in_effective = in_source.is_some() || out.values.contains_key(source);
+            if in_effective && prioritize_destination {
+                out.keep.insert(here);
+            }
+            continue;
+        }
+        let value = entry.get("value").and_then(Value::as_str).unwrap_or("");
+        if out.values.get(source).map(String::as_str) != Some(value) {
+            continue;
+        }
+        match in_source {
+            None => {
+                out.imported_here.insert(here);
+            }
+            Some(v) if v != value => {
+                out.prioritized_here.insert(here);
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(out)
+}
+
+/// The desired entries with the imported values merged in (imports win, as the
+/// caller's merged source would have them).
+fn merge_imports(
+    mut rendered: Vec<Rendered>,
+    imports: &ImportPlan,
+    options: &SyncOptions,
+) -> Result<Vec<Rendered>, PlanError> {
+    let mut extra = Desired::new();
+    for (source, value) in &imports.values {
+        match rendered.iter_mut().find(|r| &r.source == source) {
+            Some(r) => r.value.value.clone_from(value),
+            None => extra.insert(source.clone(), DesiredValue::new(value.clone())),
+        }
+    }
+    rendered.extend(render_all(&extra, options)?);
+    Ok(rendered)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn plan_target(
+    target: &ResolvedTarget<'_>,
+    rendered: &[Rendered],
+    options: &SyncOptions,
+    boundary: &Boundary,
+    records: &HashMap<(&str, &str), &StateRecord>,
+    imports: &ImportPlan,
     fp: &Fingerprinter,
 ) -> Result<TargetOutcome, PlanError> {
     let component = &target.component;
@@ -740,7 +849,7 @@ fn plan_target(
             out.changes.push(EnvChange {
                 component: component.clone(),
                 key: r.dest.clone(),
-                source_key: Some(r.source.to_owned()),
+                source_key: Some(r.source.clone()),
                 action: Action::Create,
                 reason: Reason::Missing,
                 var_type: Some(var_type),
@@ -770,36 +879,39 @@ fn plan_target(
             },
         };
 
-        // import-prioritize-destination: a key the sync never wrote keeps the destination value.
-        let mut value: &str = &r.value.value;
-        let mut prioritized = false;
-        if options.initial_sync_behavior == InitialSyncBehavior::ImportPrioritizeDestination
-            && record.is_none()
-        {
-            if current_type == VarType::Secret {
-                out.warnings.push(Warning::SecretNotImportable {
-                    component: component.clone(),
-                    key: r.dest.clone(),
-                });
-                out.changes.push(EnvChange {
-                    component: component.clone(),
-                    key: r.dest.clone(),
-                    source_key: Some(r.source.to_owned()),
-                    action: Action::Unchanged,
-                    reason: Reason::SecretNotImportable,
-                    var_type: Some(current_type),
-                    scope: Some(current_scope),
-                });
-                continue;
-            }
-            let dest_value = current_value.unwrap_or("");
-            if dest_value != value {
-                value = dest_value;
-                prioritized = true;
-                out.imports
-                    .push((r.source.to_owned(), dest_value.to_owned()));
-            }
+        let here = (target_name.to_owned(), r.dest.clone());
+        if imports.keep.contains(&here) {
+            out.warnings.push(Warning::SecretNotImportable {
+                component: component.clone(),
+                key: r.dest.clone(),
+            });
+            out.changes.push(EnvChange {
+                component: component.clone(),
+                key: r.dest.clone(),
+                source_key: Some(r.source.clone()),
+                action: Action::Unchanged,
+                reason: Reason::SecretNotImportable,
+                var_type: Some(current_type),
+                scope: Some(current_scope),
+            });
+            continue;
         }
+        let value: &str = &r.value.value;
+        if imports.imported_here.contains(&here) && current_value.unwrap_or("") == value {
+            // Imported from here: nothing to write, and no record, so the key stays
+            // unowned until the caller merges it into its source.
+            out.changes.push(EnvChange {
+                component: component.clone(),
+                key: r.dest.clone(),
+                source_key: Some(r.source.clone()),
+                action: Action::Unchanged,
+                reason: Reason::ImportedFromDestination,
+                var_type: Some(current_type),
+                scope: Some(current_scope),
+            });
+            continue;
+        }
+        let prioritized = imports.prioritized_here.contains(&here);
 
         let var_type = r.value.var_type.unwrap_or(current_type);
         let scope = r.value.scope.unwrap_or(current_scope);
@@ -861,7 +973,7 @@ fn plan_target(
         out.changes.push(EnvChange {
             component: component.clone(),
             key: r.dest.clone(),
-            source_key: Some(r.source.to_owned()),
+            source_key: Some(r.source.clone()),
             action,
             reason,
             var_type: Some(var_type),
@@ -895,9 +1007,9 @@ fn plan_target(
         let var_type = VarType::of_entry(entry);
         let scope = Scope::of_entry(entry);
         let (action, reason) = if options.initial_sync_behavior.imports() && record.is_none() {
+            // GENERAL values were imported into the effective source by
+            // `collect_imports`, so only unreadable values reach this point.
             if var_type == Some(VarType::General) {
-                let value = entry.get("value").and_then(Value::as_str).unwrap_or("");
-                out.imports.push((source.to_owned(), value.to_owned()));
                 (Action::Unchanged, Reason::ImportedFromDestination)
             } else {
                 out.warnings.push(Warning::SecretNotImportable {
@@ -1004,6 +1116,14 @@ pub fn plan(
         .iter()
         .map(|r| ((r.target.as_str(), r.key.as_str()), r))
         .collect();
+    let import_plan = collect_imports(&targets, &rendered, options, &boundary, &records)?;
+    // Imports the caller must merge: values its source lacks or holds differently.
+    let imports: Vec<(String, String)> = import_plan
+        .values
+        .iter()
+        .filter(|(source, value)| desired.get(source).is_none_or(|d| &d.value != *value))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
 
     let mut warnings = Vec::new();
     for r in &rendered {
@@ -1032,13 +1152,21 @@ pub fn plan(
         }
     }
 
+    let effective = merge_imports(rendered, &import_plan, options)?;
     let mut new_spec = spec.clone();
     let mut changes = Vec::new();
-    let mut imports = Vec::new();
     let mut intents = Vec::new();
     let mut handled: HashSet<(String, String)> = HashSet::new();
     for target in &targets {
-        let outcome = plan_target(target, &rendered, options, &boundary, &records, fp)?;
+        let outcome = plan_target(
+            target,
+            &effective,
+            options,
+            &boundary,
+            &records,
+            &import_plan,
+            fp,
+        )?;
         let name = target.component.clone().unwrap_or_default();
         // Records of managed keys gone from both the source and the spec are dropped.
         let present: HashSet<&str> = target.entries.iter().filter_map(entry_key).collect();
@@ -1050,7 +1178,6 @@ pub fn plan(
         handled.extend(outcome.handled.into_iter().map(|k| (name.clone(), k)));
         changes.extend(outcome.changes);
         warnings.extend(outcome.warnings);
-        imports.extend(outcome.imports);
         intents.extend(outcome.intents);
         apply_ops(&mut new_spec, target.location, outcome.ops);
     }
