@@ -1227,3 +1227,24 @@ proptest! {
         sync_and_check(&mut server, &edited, &d2, &opts2, &state1)?;
     }
 }
+
+#[test]
+fn table_is_aligned_and_masked() {
+    let spec = json!({"envs": [{"key": "OLD_KEY", "value": "x", "type": "GENERAL"}]});
+    let p = plan(
+        &spec,
+        &desired(&[("DB_PASSWORD", "hunter2")]),
+        &SyncOptions::default(),
+        &[],
+        &fp(),
+    )
+    .unwrap();
+    assert_eq!(
+        p.render_table(),
+        "TARGET  KEY          ACTION  REASON         TYPE     SCOPE\n\
+         (app)   DB_PASSWORD  create  missing        SECRET   RUN_AND_BUILD_TIME\n\
+         (app)   OLD_KEY      delete  not_in_source  GENERAL  RUN_AND_BUILD_TIME\n\
+         1 to create, 0 to update, 1 to delete, 0 unchanged; applying deploys the app\n"
+    );
+    assert_eq!(p.to_string(), p.render_table());
+}
