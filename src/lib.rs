@@ -4,3 +4,5 @@ pub mod emulator;
 pub mod models;
 #[cfg(feature = "python")]
 mod py;
+pub mod store;
+pub mod sync;

@@ -1,0 +1,80 @@
+//! Schema migrations of the state database, applied in order and recorded in
+//! `schema_migrations`.
+
+use std::path::Path;
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use super::StoreError;
+
+/// Migrations by version; each runs once, inside the migrating transaction.
+const MIGRATIONS: &[(i64, &str)] = &[(
+    1,
+    "CREATE TABLE apps (
+        app_id TEXT PRIMARY KEY NOT NULL,
+        first_saved_at INTEGER NOT NULL
+    );
+    -- One row per (app, target, key) the sync wrote or adopted. No plaintext:
+    -- fingerprint is an HMAC, ev the ciphertext DigitalOcean returned.
+    CREATE TABLE env_state (
+        app_id TEXT NOT NULL REFERENCES apps (app_id) ON DELETE CASCADE,
+        target TEXT NOT NULL,
+        key TEXT NOT NULL,
+        fingerprint TEXT NOT NULL CHECK (length(fingerprint) = 64),
+        ev TEXT CHECK (ev IS NULL OR ev LIKE 'EV[%]'),
+        var_type TEXT NOT NULL CHECK (var_type IN ('GENERAL', 'SECRET')),
+        scope TEXT NOT NULL CHECK (scope IN ('RUN_TIME', 'BUILD_TIME', 'RUN_AND_BUILD_TIME', 'UNSET')),
+        origin TEXT NOT NULL CHECK (origin IN ('created', 'adopted')),
+        original TEXT,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (app_id, target, key)
+    ) WITHOUT ROWID;",
+)];
+
+/// The newest schema version this build knows.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;
+
+pub(super) fn current_version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row(
+        "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+        [],
+        |row| row.get(0),
+    )
+}
+
+/// Bring the database to [`SCHEMA_VERSION`]. `BEGIN IMMEDIATE` makes concurrent
+/// openers migrate one at a time; the later ones find nothing to do.
+pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+    let sql = |source| StoreError::Sqlite {
+        path: path.to_owned(),
+        source,
+    };
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(sql)?;
+    tx.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+            version INTEGER PRIMARY KEY NOT NULL,
+            applied_at INTEGER NOT NULL
+        )",
+    )
+    .map_err(sql)?;
+    let found = current_version(&tx).map_err(sql)?;
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::SchemaTooNew {
+            path: path.to_owned(),
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    let now = crate::sync::state::now_micros().timestamp_micros();
+    for (version, script) in MIGRATIONS.iter().filter(|(v, _)| *v > found) {
+        tx.execute_batch(script).map_err(sql)?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)",
+            rusqlite::params![version, now],
+        )
+        .map_err(sql)?;
+    }
+    tx.commit().map_err(sql)
+}

@@ -1,0 +1,20 @@
+//! The env-sync engine's pure core: key schemas, desired secrets, options,
+//! fingerprints, state records and the plan. No I/O happens here; the store
+//! (`crate::store`) persists state and the apply step talks to DigitalOcean.
+
+pub mod desired;
+pub mod fingerprint;
+pub mod key_schema;
+pub mod options;
+pub mod plan;
+pub mod state;
+
+pub use desired::{Desired, DesiredValue, ParseEnumError, Scope, VarType};
+pub use fingerprint::{Fingerprinter, FINGERPRINT_KEY_LEN};
+pub use key_schema::{is_valid_env_key, InvalidKeyError, KeySchema, KeySchemaError};
+pub use options::{InitialSyncBehavior, OptionsError, SyncOptions, Targets};
+pub use plan::{
+    plan, plan_removal, spec_fingerprint, state_after_apply, Action, EnvChange, Plan, PlanError,
+    PlanKind, Reason, Warning,
+};
+pub use state::{Origin, StateRecord, APP_TARGET};
