@@ -1,7 +1,7 @@
 """List every app with its env keys (never values), against the emulator or DigitalOcean.
 
-    DIGITALOCEAN_TOKEN=... python examples/list_apps.py          # real account
-    python examples/list_apps.py --emulator                      # built-in emulator
+DIGITALOCEAN_TOKEN=... python examples/list_apps.py          # real account
+python examples/list_apps.py --emulator                      # built-in emulator
 """
 
 from __future__ import annotations
@@ -29,8 +29,11 @@ def main() -> None:
         with Emulator() as emu:
             client = emu.client()
             client.apps.create(
-                {"name": "example", "region": "nyc",
-                 "envs": [{"key": "TOKEN", "value": "s3cret", "type": "SECRET"}]}
+                {
+                    "name": "example",
+                    "region": "nyc",
+                    "envs": [{"key": "TOKEN", "value": "s3cret", "type": "SECRET"}],
+                }
             )
             show(client)
     else:

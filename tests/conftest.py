@@ -5,7 +5,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
 from do_envsync import Client
 from do_envsync.testing import Emulator
 
@@ -19,8 +18,12 @@ def make_spec(name: str = "shop", **extra: Any) -> dict[str, Any]:
         "region": "nyc",
         "envs": [
             {"key": "LOG_LEVEL", "value": "info", "scope": "RUN_TIME", "type": "GENERAL"},
-            {"key": "API_KEY", "value": CANARY_SECRET, "scope": "RUN_AND_BUILD_TIME",
-             "type": "SECRET"},
+            {
+                "key": "API_KEY",
+                "value": CANARY_SECRET,
+                "scope": "RUN_AND_BUILD_TIME",
+                "type": "SECRET",
+            },
         ],
         "services": [
             {

@@ -18,11 +18,13 @@ from .conftest import CANARY_SECRET, make_spec
 EXE = [sys.executable, "-m", "do_envsync.cli"]
 
 
-def run(*args: str, env: dict[str, str] | None = None, stdin: str | None = None
-        ) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, env: dict[str, str] | None = None, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, **(env or {})}
-    return subprocess.run([*EXE, *args], capture_output=True, text=True, env=full_env,
-                          input=stdin, timeout=60)
+    return subprocess.run(
+        [*EXE, *args], capture_output=True, text=True, env=full_env, input=stdin, timeout=60
+    )
 
 
 def test_demo() -> None:
@@ -54,8 +56,11 @@ def test_apps_commands(emu: Emulator) -> None:
 
 
 def test_token_from_stdin_and_errors(emu: Emulator) -> None:
-    env = {"DIGITALOCEAN_TOKEN": "", "DIGITALOCEAN_ACCESS_TOKEN": "",
-           "DO_ENVSYNC_BASE_URL": emu.base_url}
+    env = {
+        "DIGITALOCEAN_TOKEN": "",
+        "DIGITALOCEAN_ACCESS_TOKEN": "",
+        "DO_ENVSYNC_BASE_URL": emu.base_url,
+    }
     r = run("apps", "list", "--token-stdin", env=env, stdin=emu.token + "\n")
     assert r.returncode == 0, r.stderr
     r = run("apps", "get", "nope", env={**env, "DIGITALOCEAN_TOKEN": "dop_v1_canarytoken"})
@@ -65,10 +70,13 @@ def test_token_from_stdin_and_errors(emu: Emulator) -> None:
 
 
 def test_standalone_emulator(tmp_path: Path) -> None:
-    proc = subprocess.Popen([*EXE, "emulator", "--port", "0"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "DO_ENVSYNC_EMULATOR_TOKEN": "",
-                                 "DIGITALOCEAN_TOKEN": ""})
+    proc = subprocess.Popen(
+        [*EXE, "emulator", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "DO_ENVSYNC_EMULATOR_TOKEN": "", "DIGITALOCEAN_TOKEN": ""},
+    )
     try:
         assert proc.stdout is not None
         first = proc.stdout.readline()

@@ -8,7 +8,6 @@ import threading
 import time
 
 import pytest
-
 from do_envsync import AsyncClient, Client, NotFoundError, ValidationError, models
 from do_envsync.testing import Emulator
 

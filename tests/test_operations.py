@@ -7,7 +7,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-
 from do_envsync import Client, NotFoundError, _native, models
 from do_envsync.testing import Emulator
 
@@ -45,12 +44,8 @@ def test_every_operation_is_callable(client: Client, emu: Emulator) -> None:
         "get": lambda: client.apps.get(app_id),
         "update": lambda: client.apps.update(app_id, client.apps.get(app_id).spec),
         "restart": lambda: client.apps.restart(app_id, components=["web"]),
-        "get_logs_active_deployment": lambda: client.apps.get_logs_active_deployment(
-            app_id, "web"
-        ),
-        "get_exec_active_deployment": lambda: client.apps.get_exec_active_deployment(
-            app_id, "web"
-        ),
+        "get_logs_active_deployment": lambda: client.apps.get_logs_active_deployment(app_id, "web"),
+        "get_exec_active_deployment": lambda: client.apps.get_exec_active_deployment(app_id, "web"),
         "get_instances": lambda: client.apps.get_instances(app_id),
         "list_deployments": lambda: list(client.apps.list_deployments(app_id)),
         "create_deployment": lambda: client.apps.create_deployment(app_id, force_build=True),
@@ -69,9 +64,13 @@ def test_every_operation_is_callable(client: Client, emu: Emulator) -> None:
         "validate_app_spec": lambda: client.apps.validate_app_spec(make_spec("proposed")),
         "list_alerts": lambda: client.apps.list_alerts(app_id),
         "validate_rollback": lambda: client.apps.validate_rollback(app_id, deployment_id=dep_id),
+        # A rollback pins the app until it is reverted or committed.
         "create_rollback": lambda: client.apps.create_rollback(app_id, deployment_id=dep_id),
-        "commit_rollback": lambda: client.apps.commit_rollback(app_id),
         "revert_rollback": lambda: client.apps.revert_rollback(app_id),
+        "commit_rollback": lambda: (
+            client.apps.create_rollback(app_id, deployment_id=dep_id),
+            client.apps.commit_rollback(app_id),
+        ),
         "get_metrics_bandwidth_daily": lambda: client.apps.get_metrics_bandwidth_daily(app_id),
         "list_metrics_bandwidth_daily": lambda: client.apps.list_metrics_bandwidth_daily(
             app_ids=[app_id]

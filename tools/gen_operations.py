@@ -18,8 +18,8 @@ import json
 import keyword
 import re
 import subprocess
-import textwrap
 import sys
+import textwrap
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -140,8 +140,13 @@ class Op:
                     default = enum[0]
                 py = wire + "_" if keyword.iskeyword(wire) else wire
                 self.query_params.append(
-                    (py, wire, typ, json.dumps(default) if default is not None else None,
-                     bool(p.get("required")))
+                    (
+                        py,
+                        wire,
+                        typ,
+                        json.dumps(default) if default is not None else None,
+                        bool(p.get("required")),
+                    )
                 )
         # Sort path params in the order they appear in the path template.
         self.path_params.sort(key=lambda pw: path.index("{" + pw[1] + "}"))
@@ -169,7 +174,7 @@ class Op:
             assert item_name
             return "", "", f"models.{pascal(item_name)}"
         if len(props) == 1:
-            (key, ps), = props.items()
+            ((key, ps),) = props.items()
             pname, _ = b.deref(ps)
             if pname and b.is_object(ps):
                 cls = f"models.{pascal(pname)}"
@@ -209,10 +214,12 @@ class Op:
         first = re.sub(r"\s+", " ", first)
         if len(first) > 300:
             first = first[:297].rsplit(" ", 1)[0] + "..."
-        body = textwrap.fill(first, width=88, initial_indent="        ", subsequent_indent="        ")
+        body = textwrap.fill(
+            first, width=88, initial_indent="        ", subsequent_indent="        "
+        )
         return (
             f"{self.summary}.\n\n{body}\n\n"
-            f"        `{self.method} {self.path}` ({self.operation_id}).\n        "
+            f"        `{self.method} {self.path}`\n        ({self.operation_id}).\n        "
         )
 
     def call_args(self) -> str:
@@ -249,7 +256,7 @@ def render(ops: list[Op]) -> str:
         "    iter_items,",
         ")",
         "",
-        "__all__ = [\"AccountAPI\", \"AppsAPI\", \"AsyncAccountAPI\", \"AsyncAppsAPI\"]",
+        '__all__ = ["AccountAPI", "AppsAPI", "AsyncAccountAPI", "AsyncAppsAPI"]',
         "",
     ]
     groups = {
@@ -273,10 +280,14 @@ def render(ops: list[Op]) -> str:
             for op in gops:
                 out.append("")
                 if op.item_cls:
-                    ret = (f"AsyncIterator[{op.item_cls}]" if is_async
-                           else f"Iterator[{op.item_cls}]")
+                    ret = (
+                        f"AsyncIterator[{op.item_cls}]" if is_async else f"Iterator[{op.item_cls}]"
+                    )
                     out.append(f"    def {op.name}({op.signature()}) -> {ret}:")
-                    out.append(f'        """{op.doc()}\n\n        Lazily follows every page (per_page=200)."""')
+                    out.append(
+                        f'        """{op.doc()}\n\n'
+                        '        Lazily follows every page (per_page=200)."""'
+                    )
                     path = "{" + ", ".join(f"{w!r}: {p}" for p, w in op.path_params) + "}"
                     query = "[" + ", ".join(f"({w!r}, {p})" for p, w, *_ in op.query_params) + "]"
                     fn = "aiter_items" if is_async else "iter_items"
@@ -313,7 +324,10 @@ def main() -> int:
     text = render(ops)
     text = subprocess.run(
         [sys.executable, "-m", "ruff", "format", "--line-length", "100", "-"],
-        input=text, capture_output=True, text=True, check=True,
+        input=text,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     if "--check" in sys.argv:
         if not OUT.exists() or OUT.read_text() != text:

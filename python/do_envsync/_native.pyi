@@ -3,16 +3,28 @@
 from collections.abc import Awaitable
 from typing import final
 
-from typing_extensions import Self
+from typing_extensions import Self, disjoint_base
 
+__all__ = [
+    "AsyncPageIterator",
+    "Emulator",
+    "NativeAsyncClient",
+    "NativeClient",
+    "PageIterator",
+    "__version__",
+    "check_model",
+    "operations",
+    "spec_json_to_yaml",
+    "spec_yaml_to_json",
+]
 __version__: str
 
 @final
 class NativeClient:
     """Blocking transport: every call releases the GIL and can be interrupted with Ctrl-C."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         token: str | None = None,
         *,
         base_url: str | None = None,
@@ -20,7 +32,7 @@ class NativeClient:
         max_attempts: int | None = None,
         retry_budget: float | None = None,
         pacing: bool = True,
-    ) -> None: ...
+    ) -> Self: ...
     @property
     def base_url(self) -> str: ...
     def rate_limit(self) -> tuple[int, int, int] | None: ...
@@ -30,7 +42,9 @@ class NativeClient:
     def request(
         self, method: str, path: str, query: list[tuple[str, str]], body: bytes | None
     ) -> bytes: ...
-    def pages(self, op: str, path: dict[str, str], query: list[tuple[str, str]]) -> PageIterator: ...
+    def pages(
+        self, op: str, path: dict[str, str], query: list[tuple[str, str]]
+    ) -> PageIterator: ...
 
 @final
 class PageIterator:
@@ -45,8 +59,8 @@ class PageIterator:
 class NativeAsyncClient:
     """asyncio transport on the shared tokio runtime."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         token: str | None = None,
         *,
         base_url: str | None = None,
@@ -54,7 +68,7 @@ class NativeAsyncClient:
         max_attempts: int | None = None,
         retry_budget: float | None = None,
         pacing: bool = True,
-    ) -> None: ...
+    ) -> Self: ...
     @property
     def base_url(self) -> str: ...
     def rate_limit(self) -> tuple[int, int, int] | None: ...
@@ -75,11 +89,12 @@ class AsyncPageIterator:
     def __aiter__(self) -> Self: ...
     def __anext__(self) -> Awaitable[bytes]: ...
 
+@disjoint_base
 class Emulator:
     """The App Platform emulator, serving on a loopback port from a background thread."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         *,
         port: int = 0,
         token: str | None = None,
@@ -87,7 +102,7 @@ class Emulator:
         hourly_limit: int = 5000,
         phase_duration: float = 0.3,
         latency: float = 0.0,
-    ) -> None: ...
+    ) -> Self: ...
     @property
     def base_url(self) -> str: ...
     @property

@@ -36,7 +36,8 @@ class AppsAPI:
         List all apps on your account. Information about the current active deployment
         as well as any in progress ones will also be included for each app.
 
-        `GET /v2/apps` (apps_list).
+        `GET /v2/apps`
+        (apps_list).
 
 
         Lazily follows every page (per_page=200)."""
@@ -59,7 +60,8 @@ class AppsAPI:
         documentation](https://docs.digitalocean.com/products/app-
         platform/reference/app-spec/).
 
-        `POST /v2/apps` (apps_create).
+        `POST /v2/apps`
+        (apps_create).
         """
         data = call(
             self._native,
@@ -77,7 +79,8 @@ class AppsAPI:
         shut down and the app deleted. If needed, be sure to back up your app
         specification so that you may re-create it at a later time.
 
-        `DELETE /v2/apps/{id}` (apps_delete).
+        `DELETE /v2/apps/{id}`
+        (apps_delete).
         """
         data = call(self._native, "delete", {"id": app_id}, encode_query([]), None)
         return models.AppsDeleteAppResponse(data)
@@ -90,7 +93,8 @@ class AppsAPI:
         current active deployment as well as any in progress ones will also be included
         in the response.
 
-        `GET /v2/apps/{id}` (apps_get).
+        `GET /v2/apps/{id}`
+        (apps_get).
         """
         data = call(self._native, "get", {"id": app_id}, encode_query([("name", name)]), None)
         return models.App(data["app"])
@@ -109,7 +113,8 @@ class AppsAPI:
         documentation](https://docs.digitalocean.com/products/app-
         platform/reference/app-spec/).
 
-        `PUT /v2/apps/{id}` (apps_update).
+        `PUT /v2/apps/{id}`
+        (apps_update).
         """
         data = call(
             self._native,
@@ -127,7 +132,8 @@ class AppsAPI:
 
         Perform a rolling restart of all or specific components in an app.
 
-        `POST /v2/apps/{app_id}/restart` (apps_restart).
+        `POST /v2/apps/{app_id}/restart`
+        (apps_restart).
         """
         data = call(
             self._native,
@@ -154,7 +160,8 @@ class AppsAPI:
         archived logs of a past deployment. Note log_type=BUILD logs will return logs
         associated with the current active deployment (being served)....
 
-        `GET /v2/apps/{app_id}/components/{component_name}/logs` (apps_get_logs_active_deployment).
+        `GET /v2/apps/{app_id}/components/{component_name}/logs`
+        (apps_get_logs_active_deployment).
         """
         data = call(
             self._native,
@@ -179,7 +186,8 @@ class AppsAPI:
         Returns a websocket URL that allows sending/receiving console input and output
         to a component of the active deployment if one exists.
 
-        `GET /v2/apps/{app_id}/components/{component_name}/exec` (apps_get_exec_active_deployment).
+        `GET /v2/apps/{app_id}/components/{component_name}/exec`
+        (apps_get_exec_active_deployment).
         """
         data = call(
             self._native,
@@ -198,7 +206,8 @@ class AppsAPI:
         ephemeral and may change over time. It is recommended not to make persistent
         changes or develop scripts that rely on their persistence.
 
-        `GET /v2/apps/{app_id}/instances` (apps_get_instances).
+        `GET /v2/apps/{app_id}/instances`
+        (apps_get_instances).
         """
         data = call(self._native, "get_instances", {"app_id": app_id}, encode_query([]), None)
         return [models.AppInstance(x) for x in data.get("instances") or []]
@@ -210,7 +219,8 @@ class AppsAPI:
 
         List all deployments of an app.
 
-        `GET /v2/apps/{app_id}/deployments` (apps_list_deployments).
+        `GET /v2/apps/{app_id}/deployments`
+        (apps_list_deployments).
 
 
         Lazily follows every page (per_page=200)."""
@@ -231,7 +241,8 @@ class AppsAPI:
         Creating an app deployment will pull the latest changes from your repository and
         schedule a new deployment for your app.
 
-        `POST /v2/apps/{app_id}/deployments` (apps_create_deployment).
+        `POST /v2/apps/{app_id}/deployments`
+        (apps_create_deployment).
         """
         data = call(
             self._native,
@@ -247,7 +258,8 @@ class AppsAPI:
 
         Retrieve information about an app deployment.
 
-        `GET /v2/apps/{app_id}/deployments/{deployment_id}` (apps_get_deployment).
+        `GET /v2/apps/{app_id}/deployments/{deployment_id}`
+        (apps_get_deployment).
         """
         data = call(
             self._native,
@@ -263,7 +275,8 @@ class AppsAPI:
 
         Immediately cancel an in-progress deployment.
 
-        `POST /v2/apps/{app_id}/deployments/{deployment_id}/cancel` (apps_cancel_deployment).
+        `POST /v2/apps/{app_id}/deployments/{deployment_id}/cancel`
+        (apps_cancel_deployment).
         """
         data = call(
             self._native,
@@ -290,7 +303,8 @@ class AppsAPI:
         will include links to either real-time logs of an in-progress or active
         deployment or archived logs of a past deployment.
 
-        `GET /v2/apps/{app_id}/deployments/{deployment_id}/components/{component_name}/logs` (apps_get_logs).
+        `GET /v2/apps/{app_id}/deployments/{deployment_id}/components/{component_name}/logs`
+        (apps_get_logs).
         """
         data = call(
             self._native,
@@ -323,7 +337,8 @@ class AppsAPI:
         will include links to either real-time logs of an in-progress or active
         deployment or archived logs of a past deployment.
 
-        `GET /v2/apps/{app_id}/deployments/{deployment_id}/logs` (apps_get_logs_aggregate).
+        `GET /v2/apps/{app_id}/deployments/{deployment_id}/logs`
+        (apps_get_logs_aggregate).
         """
         data = call(
             self._native,
@@ -355,7 +370,8 @@ class AppsAPI:
         instance_name parameter can be provided to retrieve the exec URL for a specific
         instance. Note that instances are ephemeral; therefore, we...
 
-        `GET /v2/apps/{app_id}/deployments/{deployment_id}/components/{component_name}/exec` (apps_get_exec).
+        `GET /v2/apps/{app_id}/deployments/{deployment_id}/components/{component_name}/exec`
+        (apps_get_exec).
         """
         data = call(
             self._native,
@@ -381,7 +397,8 @@ class AppsAPI:
         archived logs of a past deployment. Note log_type=BUILD logs will return logs
         associated with the current active deployment (being served)....
 
-        `GET /v2/apps/{app_id}/logs` (apps_get_logs_active_deployment_aggregate).
+        `GET /v2/apps/{app_id}/logs`
+        (apps_get_logs_active_deployment_aggregate).
         """
         data = call(
             self._native,
@@ -409,7 +426,8 @@ class AppsAPI:
 
         List all job invocations for an app.
 
-        `GET /v2/apps/{app_id}/job-invocations` (apps_list_job_invocations).
+        `GET /v2/apps/{app_id}/job-invocations`
+        (apps_list_job_invocations).
 
 
         Lazily follows every page (per_page=200)."""
@@ -429,7 +447,8 @@ class AppsAPI:
 
         Get a specific job invocation for an app.
 
-        `GET /v2/apps/{app_id}/job-invocations/{job_invocation_id}` (apps_get_job_invocation).
+        `GET /v2/apps/{app_id}/job-invocations/{job_invocation_id}`
+        (apps_get_job_invocation).
         """
         data = call(
             self._native,
@@ -447,7 +466,8 @@ class AppsAPI:
 
         Cancel a specific job invocation for an app.
 
-        `POST /v2/apps/{app_id}/job-invocations/{job_invocation_id}/cancel` (apps_cancel_job_invocation).
+        `POST /v2/apps/{app_id}/job-invocations/{job_invocation_id}/cancel`
+        (apps_cancel_job_invocation).
         """
         data = call(
             self._native,
@@ -477,7 +497,8 @@ class AppsAPI:
         deployment is omitted the active deployment will be selected (if available). The
         response will include links to either real-time logs of an...
 
-        `GET /v2/apps/{app_id}/jobs/{job_name}/invocations/{job_invocation_id}/logs` (apps_get_job_invocation_logs).
+        `GET /v2/apps/{app_id}/jobs/{job_name}/invocations/{job_invocation_id}/logs`
+        (apps_get_job_invocation_logs).
         """
         data = call(
             self._native,
@@ -503,7 +524,8 @@ class AppsAPI:
 
         List all events for an app, including deployments and autoscaling events.
 
-        `GET /v2/apps/{app_id}/events` (apps_list_events).
+        `GET /v2/apps/{app_id}/events`
+        (apps_list_events).
 
 
         Lazily follows every page (per_page=200)."""
@@ -521,7 +543,8 @@ class AppsAPI:
 
         Get a single event for an app.
 
-        `GET /v2/apps/{app_id}/events/{event_id}` (apps_get_event).
+        `GET /v2/apps/{app_id}/events/{event_id}`
+        (apps_get_event).
         """
         data = call(
             self._native,
@@ -537,7 +560,8 @@ class AppsAPI:
 
         Cancel an in-progress autoscaling event.
 
-        `POST /v2/apps/{app_id}/events/{event_id}/cancel` (apps_cancel_event).
+        `POST /v2/apps/{app_id}/events/{event_id}/cancel`
+        (apps_cancel_event).
         """
         data = call(
             self._native,
@@ -561,7 +585,8 @@ class AppsAPI:
 
         Retrieve the logs of an autoscaling event for an app.
 
-        `GET /v2/apps/{app_id}/events/{event_id}/logs` (apps_get_event_logs).
+        `GET /v2/apps/{app_id}/events/{event_id}/logs`
+        (apps_get_event_logs).
         """
         data = call(
             self._native,
@@ -583,7 +608,8 @@ class AppsAPI:
 
         List all instance sizes for `service`, `worker`, and `job` components.
 
-        `GET /v2/apps/tiers/instance_sizes` (apps_list_instanceSizes).
+        `GET /v2/apps/tiers/instance_sizes`
+        (apps_list_instanceSizes).
         """
         data = call(self._native, "list_instance_sizes", {}, encode_query([]), None)
         return models.AppsListInstanceSizesResponse(data)
@@ -594,7 +620,8 @@ class AppsAPI:
         Retrieve information about a specific instance size for `service`, `worker`, and
         `job` components.
 
-        `GET /v2/apps/tiers/instance_sizes/{slug}` (apps_get_instanceSize).
+        `GET /v2/apps/tiers/instance_sizes/{slug}`
+        (apps_get_instanceSize).
         """
         data = call(self._native, "get_instance_size", {"slug": slug}, encode_query([]), None)
         return models.AppsInstanceSize(data["instance_size"])
@@ -604,7 +631,8 @@ class AppsAPI:
 
         List all regions supported by App Platform.
 
-        `GET /v2/apps/regions` (apps_list_regions).
+        `GET /v2/apps/regions`
+        (apps_list_regions).
         """
         data = call(self._native, "list_regions", {}, encode_query([]), None)
         return [models.AppsRegion(x) for x in data.get("regions") or []]
@@ -619,7 +647,8 @@ class AppsAPI:
         proposed app, including app cost and upgrade cost. If an existing app ID is
         specified, the app spec is treated as a proposed update to...
 
-        `POST /v2/apps/propose` (apps_validate_appSpec).
+        `POST /v2/apps/propose`
+        (apps_validate_appSpec).
         """
         data = call(
             self._native,
@@ -639,7 +668,8 @@ class AppsAPI:
         configuration information about the alerts including emails, slack webhooks, and
         triggering events or conditions.
 
-        `GET /v2/apps/{app_id}/alerts` (apps_list_alerts).
+        `GET /v2/apps/{app_id}/alerts`
+        (apps_list_alerts).
         """
         data = call(self._native, "list_alerts", {"app_id": app_id}, encode_query([]), None)
         return [models.AppAlert(x) for x in data.get("alerts") or []]
@@ -657,7 +687,8 @@ class AppsAPI:
         Updates the emails and slack webhook destinations for app alerts. Emails must be
         associated to a user with access to the app.
 
-        `POST /v2/apps/{app_id}/alerts/{alert_id}/destinations` (apps_assign_alertDestinations).
+        `POST /v2/apps/{app_id}/alerts/{alert_id}/destinations`
+        (apps_assign_alertDestinations).
         """
         data = call(
             self._native,
@@ -678,7 +709,8 @@ class AppsAPI:
         preventing any new deployments from being created, either manually or through
         Auto Deploy on Push webhooks. To resume deployments, the rollback...
 
-        `POST /v2/apps/{app_id}/rollback` (apps_create_rollback).
+        `POST /v2/apps/{app_id}/rollback`
+        (apps_create_rollback).
         """
         data = call(
             self._native,
@@ -699,7 +731,8 @@ class AppsAPI:
         that will cause the rollback to proceed under unideal circumstances. For
         example, if a component must be rebuilt as part of the rollback...
 
-        `POST /v2/apps/{app_id}/rollback/validate` (apps_validate_rollback).
+        `POST /v2/apps/{app_id}/rollback/validate`
+        (apps_validate_rollback).
         """
         data = call(
             self._native,
@@ -716,7 +749,8 @@ class AppsAPI:
         Commit an app rollback. This action permanently applies the rollback and unpins
         the app to resume new deployments.
 
-        `POST /v2/apps/{app_id}/rollback/commit` (apps_commit_rollback).
+        `POST /v2/apps/{app_id}/rollback/commit`
+        (apps_commit_rollback).
         """
         call(self._native, "commit_rollback", {"app_id": app_id}, encode_query([]), None)
 
@@ -727,7 +761,8 @@ class AppsAPI:
         new deployment from the latest app spec prior to the rollback and unpins the app
         to resume new deployments.
 
-        `POST /v2/apps/{app_id}/rollback/revert` (apps_revert_rollback).
+        `POST /v2/apps/{app_id}/rollback/revert`
+        (apps_revert_rollback).
         """
         data = call(self._native, "revert_rollback", {"app_id": app_id}, encode_query([]), None)
         return models.AppsDeployment(data["deployment"])
@@ -739,7 +774,8 @@ class AppsAPI:
 
         Retrieve daily bandwidth usage metrics for a single app.
 
-        `GET /v2/apps/{app_id}/metrics/bandwidth_daily` (apps_get_metrics_bandwidth_daily).
+        `GET /v2/apps/{app_id}/metrics/bandwidth_daily`
+        (apps_get_metrics_bandwidth_daily).
         """
         data = call(
             self._native,
@@ -757,7 +793,8 @@ class AppsAPI:
 
         Retrieve daily bandwidth usage metrics for multiple apps.
 
-        `POST /v2/apps/metrics/bandwidth_daily` (apps_list_metrics_bandwidth_daily).
+        `POST /v2/apps/metrics/bandwidth_daily`
+        (apps_list_metrics_bandwidth_daily).
         """
         data = call(
             self._native,
@@ -774,7 +811,8 @@ class AppsAPI:
         Retrieve information like health status, cpu and memory utilization of app
         components.
 
-        `GET /v2/apps/{app_id}/health` (apps_get_health).
+        `GET /v2/apps/{app_id}/health`
+        (apps_get_health).
         """
         data = call(self._native, "get_health", {"app_id": app_id}, encode_query([]), None)
         return models.AppHealth(data["app_health"])
@@ -794,7 +832,8 @@ class AsyncAppsAPI:
         List all apps on your account. Information about the current active deployment
         as well as any in progress ones will also be included for each app.
 
-        `GET /v2/apps` (apps_list).
+        `GET /v2/apps`
+        (apps_list).
 
 
         Lazily follows every page (per_page=200)."""
@@ -817,7 +856,8 @@ class AsyncAppsAPI:
         documentation](https://docs.digitalocean.com/products/app-
         platform/reference/app-spec/).
 
-        `POST /v2/apps` (apps_create).
+        `POST /v2/apps`
+        (apps_create).
         """
         data = await acall(
             self._native,
@@ -835,7 +875,8 @@ class AsyncAppsAPI:
         shut down and the app deleted. If needed, be sure to back up your app
         specification so that you may re-create it at a later time.
 
-        `DELETE /v2/apps/{id}` (apps_delete).
+        `DELETE /v2/apps/{id}`
+        (apps_delete).
         """
         data = await acall(self._native, "delete", {"id": app_id}, encode_query([]), None)
         return models.AppsDeleteAppResponse(data)
@@ -848,7 +889,8 @@ class AsyncAppsAPI:
         current active deployment as well as any in progress ones will also be included
         in the response.
 
-        `GET /v2/apps/{id}` (apps_get).
+        `GET /v2/apps/{id}`
+        (apps_get).
         """
         data = await acall(
             self._native, "get", {"id": app_id}, encode_query([("name", name)]), None
@@ -869,7 +911,8 @@ class AsyncAppsAPI:
         documentation](https://docs.digitalocean.com/products/app-
         platform/reference/app-spec/).
 
-        `PUT /v2/apps/{id}` (apps_update).
+        `PUT /v2/apps/{id}`
+        (apps_update).
         """
         data = await acall(
             self._native,
@@ -887,7 +930,8 @@ class AsyncAppsAPI:
 
         Perform a rolling restart of all or specific components in an app.
 
-        `POST /v2/apps/{app_id}/restart` (apps_restart).
+        `POST /v2/apps/{app_id}/restart`
+        (apps_restart).
         """
         data = await acall(
             self._native,
@@ -914,7 +958,8 @@ class AsyncAppsAPI:
         archived logs of a past deployment. Note log_type=BUILD logs will return logs
         associated with the current active deployment (being served)....
 
-        `GET /v2/apps/{app_id}/components/{component_name}/logs` (apps_get_logs_active_deployment).
+        `GET /v2/apps/{app_id}/components/{component_name}/logs`
+        (apps_get_logs_active_deployment).
         """
         data = await acall(
             self._native,
@@ -939,7 +984,8 @@ class AsyncAppsAPI:
         Returns a websocket URL that allows sending/receiving console input and output
         to a component of the active deployment if one exists.
 
-        `GET /v2/apps/{app_id}/components/{component_name}/exec` (apps_get_exec_active_deployment).
+        `GET /v2/apps/{app_id}/components/{component_name}/exec`
+        (apps_get_exec_active_deployment).
         """
         data = await acall(
             self._native,
@@ -958,7 +1004,8 @@ class AsyncAppsAPI:
         ephemeral and may change over time. It is recommended not to make persistent
         changes or develop scripts that rely on their persistence.
 
-        `GET /v2/apps/{app_id}/instances` (apps_get_instances).
+        `GET /v2/apps/{app_id}/instances`
+        (apps_get_instances).
         """
         data = await acall(
             self._native, "get_instances", {"app_id": app_id}, encode_query([]), None
@@ -972,7 +1019,8 @@ class AsyncAppsAPI:
 
         List all deployments of an app.
 
-        `GET /v2/apps/{app_id}/deployments` (apps_list_deployments).
+        `GET /v2/apps/{app_id}/deployments`
+        (apps_list_deployments).
 
 
         Lazily follows every page (per_page=200)."""
@@ -993,7 +1041,8 @@ class AsyncAppsAPI:
         Creating an app deployment will pull the latest changes from your repository and
         schedule a new deployment for your app.
 
-        `POST /v2/apps/{app_id}/deployments` (apps_create_deployment).
+        `POST /v2/apps/{app_id}/deployments`
+        (apps_create_deployment).
         """
         data = await acall(
             self._native,
@@ -1009,7 +1058,8 @@ class AsyncAppsAPI:
 
         Retrieve information about an app deployment.
 
-        `GET /v2/apps/{app_id}/deployments/{deployment_id}` (apps_get_deployment).
+        `GET /v2/apps/{app_id}/deployments/{deployment_id}`
+        (apps_get_deployment).
         """
         data = await acall(
             self._native,
@@ -1025,7 +1075,8 @@ class AsyncAppsAPI:
 
         Immediately cancel an in-progress deployment.
 
-        `POST /v2/apps/{app_id}/deployments/{deployment_id}/cancel` (apps_cancel_deployment).
+        `POST /v2/apps/{app_id}/deployments/{deployment_id}/cancel`
+        (apps_cancel_deployment).
         """
         data = await acall(
             self._native,
@@ -1052,7 +1103,8 @@ class AsyncAppsAPI:
         will include links to either real-time logs of an in-progress or active
         deployment or archived logs of a past deployment.
 
-        `GET /v2/apps/{app_id}/deployments/{deployment_id}/components/{component_name}/logs` (apps_get_logs).
+        `GET /v2/apps/{app_id}/deployments/{deployment_id}/components/{component_name}/logs`
+        (apps_get_logs).
         """
         data = await acall(
             self._native,
@@ -1085,7 +1137,8 @@ class AsyncAppsAPI:
         will include links to either real-time logs of an in-progress or active
         deployment or archived logs of a past deployment.
 
-        `GET /v2/apps/{app_id}/deployments/{deployment_id}/logs` (apps_get_logs_aggregate).
+        `GET /v2/apps/{app_id}/deployments/{deployment_id}/logs`
+        (apps_get_logs_aggregate).
         """
         data = await acall(
             self._native,
@@ -1117,7 +1170,8 @@ class AsyncAppsAPI:
         instance_name parameter can be provided to retrieve the exec URL for a specific
         instance. Note that instances are ephemeral; therefore, we...
 
-        `GET /v2/apps/{app_id}/deployments/{deployment_id}/components/{component_name}/exec` (apps_get_exec).
+        `GET /v2/apps/{app_id}/deployments/{deployment_id}/components/{component_name}/exec`
+        (apps_get_exec).
         """
         data = await acall(
             self._native,
@@ -1143,7 +1197,8 @@ class AsyncAppsAPI:
         archived logs of a past deployment. Note log_type=BUILD logs will return logs
         associated with the current active deployment (being served)....
 
-        `GET /v2/apps/{app_id}/logs` (apps_get_logs_active_deployment_aggregate).
+        `GET /v2/apps/{app_id}/logs`
+        (apps_get_logs_active_deployment_aggregate).
         """
         data = await acall(
             self._native,
@@ -1171,7 +1226,8 @@ class AsyncAppsAPI:
 
         List all job invocations for an app.
 
-        `GET /v2/apps/{app_id}/job-invocations` (apps_list_job_invocations).
+        `GET /v2/apps/{app_id}/job-invocations`
+        (apps_list_job_invocations).
 
 
         Lazily follows every page (per_page=200)."""
@@ -1191,7 +1247,8 @@ class AsyncAppsAPI:
 
         Get a specific job invocation for an app.
 
-        `GET /v2/apps/{app_id}/job-invocations/{job_invocation_id}` (apps_get_job_invocation).
+        `GET /v2/apps/{app_id}/job-invocations/{job_invocation_id}`
+        (apps_get_job_invocation).
         """
         data = await acall(
             self._native,
@@ -1209,7 +1266,8 @@ class AsyncAppsAPI:
 
         Cancel a specific job invocation for an app.
 
-        `POST /v2/apps/{app_id}/job-invocations/{job_invocation_id}/cancel` (apps_cancel_job_invocation).
+        `POST /v2/apps/{app_id}/job-invocations/{job_invocation_id}/cancel`
+        (apps_cancel_job_invocation).
         """
         data = await acall(
             self._native,
@@ -1239,7 +1297,8 @@ class AsyncAppsAPI:
         deployment is omitted the active deployment will be selected (if available). The
         response will include links to either real-time logs of an...
 
-        `GET /v2/apps/{app_id}/jobs/{job_name}/invocations/{job_invocation_id}/logs` (apps_get_job_invocation_logs).
+        `GET /v2/apps/{app_id}/jobs/{job_name}/invocations/{job_invocation_id}/logs`
+        (apps_get_job_invocation_logs).
         """
         data = await acall(
             self._native,
@@ -1265,7 +1324,8 @@ class AsyncAppsAPI:
 
         List all events for an app, including deployments and autoscaling events.
 
-        `GET /v2/apps/{app_id}/events` (apps_list_events).
+        `GET /v2/apps/{app_id}/events`
+        (apps_list_events).
 
 
         Lazily follows every page (per_page=200)."""
@@ -1283,7 +1343,8 @@ class AsyncAppsAPI:
 
         Get a single event for an app.
 
-        `GET /v2/apps/{app_id}/events/{event_id}` (apps_get_event).
+        `GET /v2/apps/{app_id}/events/{event_id}`
+        (apps_get_event).
         """
         data = await acall(
             self._native,
@@ -1299,7 +1360,8 @@ class AsyncAppsAPI:
 
         Cancel an in-progress autoscaling event.
 
-        `POST /v2/apps/{app_id}/events/{event_id}/cancel` (apps_cancel_event).
+        `POST /v2/apps/{app_id}/events/{event_id}/cancel`
+        (apps_cancel_event).
         """
         data = await acall(
             self._native,
@@ -1323,7 +1385,8 @@ class AsyncAppsAPI:
 
         Retrieve the logs of an autoscaling event for an app.
 
-        `GET /v2/apps/{app_id}/events/{event_id}/logs` (apps_get_event_logs).
+        `GET /v2/apps/{app_id}/events/{event_id}/logs`
+        (apps_get_event_logs).
         """
         data = await acall(
             self._native,
@@ -1345,7 +1408,8 @@ class AsyncAppsAPI:
 
         List all instance sizes for `service`, `worker`, and `job` components.
 
-        `GET /v2/apps/tiers/instance_sizes` (apps_list_instanceSizes).
+        `GET /v2/apps/tiers/instance_sizes`
+        (apps_list_instanceSizes).
         """
         data = await acall(self._native, "list_instance_sizes", {}, encode_query([]), None)
         return models.AppsListInstanceSizesResponse(data)
@@ -1356,7 +1420,8 @@ class AsyncAppsAPI:
         Retrieve information about a specific instance size for `service`, `worker`, and
         `job` components.
 
-        `GET /v2/apps/tiers/instance_sizes/{slug}` (apps_get_instanceSize).
+        `GET /v2/apps/tiers/instance_sizes/{slug}`
+        (apps_get_instanceSize).
         """
         data = await acall(
             self._native, "get_instance_size", {"slug": slug}, encode_query([]), None
@@ -1368,7 +1433,8 @@ class AsyncAppsAPI:
 
         List all regions supported by App Platform.
 
-        `GET /v2/apps/regions` (apps_list_regions).
+        `GET /v2/apps/regions`
+        (apps_list_regions).
         """
         data = await acall(self._native, "list_regions", {}, encode_query([]), None)
         return [models.AppsRegion(x) for x in data.get("regions") or []]
@@ -1383,7 +1449,8 @@ class AsyncAppsAPI:
         proposed app, including app cost and upgrade cost. If an existing app ID is
         specified, the app spec is treated as a proposed update to...
 
-        `POST /v2/apps/propose` (apps_validate_appSpec).
+        `POST /v2/apps/propose`
+        (apps_validate_appSpec).
         """
         data = await acall(
             self._native,
@@ -1403,7 +1470,8 @@ class AsyncAppsAPI:
         configuration information about the alerts including emails, slack webhooks, and
         triggering events or conditions.
 
-        `GET /v2/apps/{app_id}/alerts` (apps_list_alerts).
+        `GET /v2/apps/{app_id}/alerts`
+        (apps_list_alerts).
         """
         data = await acall(self._native, "list_alerts", {"app_id": app_id}, encode_query([]), None)
         return [models.AppAlert(x) for x in data.get("alerts") or []]
@@ -1421,7 +1489,8 @@ class AsyncAppsAPI:
         Updates the emails and slack webhook destinations for app alerts. Emails must be
         associated to a user with access to the app.
 
-        `POST /v2/apps/{app_id}/alerts/{alert_id}/destinations` (apps_assign_alertDestinations).
+        `POST /v2/apps/{app_id}/alerts/{alert_id}/destinations`
+        (apps_assign_alertDestinations).
         """
         data = await acall(
             self._native,
@@ -1442,7 +1511,8 @@ class AsyncAppsAPI:
         preventing any new deployments from being created, either manually or through
         Auto Deploy on Push webhooks. To resume deployments, the rollback...
 
-        `POST /v2/apps/{app_id}/rollback` (apps_create_rollback).
+        `POST /v2/apps/{app_id}/rollback`
+        (apps_create_rollback).
         """
         data = await acall(
             self._native,
@@ -1463,7 +1533,8 @@ class AsyncAppsAPI:
         that will cause the rollback to proceed under unideal circumstances. For
         example, if a component must be rebuilt as part of the rollback...
 
-        `POST /v2/apps/{app_id}/rollback/validate` (apps_validate_rollback).
+        `POST /v2/apps/{app_id}/rollback/validate`
+        (apps_validate_rollback).
         """
         data = await acall(
             self._native,
@@ -1480,7 +1551,8 @@ class AsyncAppsAPI:
         Commit an app rollback. This action permanently applies the rollback and unpins
         the app to resume new deployments.
 
-        `POST /v2/apps/{app_id}/rollback/commit` (apps_commit_rollback).
+        `POST /v2/apps/{app_id}/rollback/commit`
+        (apps_commit_rollback).
         """
         await acall(self._native, "commit_rollback", {"app_id": app_id}, encode_query([]), None)
 
@@ -1491,7 +1563,8 @@ class AsyncAppsAPI:
         new deployment from the latest app spec prior to the rollback and unpins the app
         to resume new deployments.
 
-        `POST /v2/apps/{app_id}/rollback/revert` (apps_revert_rollback).
+        `POST /v2/apps/{app_id}/rollback/revert`
+        (apps_revert_rollback).
         """
         data = await acall(
             self._native, "revert_rollback", {"app_id": app_id}, encode_query([]), None
@@ -1505,7 +1578,8 @@ class AsyncAppsAPI:
 
         Retrieve daily bandwidth usage metrics for a single app.
 
-        `GET /v2/apps/{app_id}/metrics/bandwidth_daily` (apps_get_metrics_bandwidth_daily).
+        `GET /v2/apps/{app_id}/metrics/bandwidth_daily`
+        (apps_get_metrics_bandwidth_daily).
         """
         data = await acall(
             self._native,
@@ -1523,7 +1597,8 @@ class AsyncAppsAPI:
 
         Retrieve daily bandwidth usage metrics for multiple apps.
 
-        `POST /v2/apps/metrics/bandwidth_daily` (apps_list_metrics_bandwidth_daily).
+        `POST /v2/apps/metrics/bandwidth_daily`
+        (apps_list_metrics_bandwidth_daily).
         """
         data = await acall(
             self._native,
@@ -1540,7 +1615,8 @@ class AsyncAppsAPI:
         Retrieve information like health status, cpu and memory utilization of app
         components.
 
-        `GET /v2/apps/{app_id}/health` (apps_get_health).
+        `GET /v2/apps/{app_id}/health`
+        (apps_get_health).
         """
         data = await acall(self._native, "get_health", {"app_id": app_id}, encode_query([]), None)
         return models.AppHealth(data["app_health"])
@@ -1560,7 +1636,8 @@ class AccountAPI:
         To show information about the current user account, send a GET request to
         `/v2/account`.
 
-        `GET /v2/account` (account_get).
+        `GET /v2/account`
+        (account_get).
         """
         data = call(self._native, "account_get", {}, encode_query([]), None)
         return models.Account(data["account"])
@@ -1580,7 +1657,8 @@ class AsyncAccountAPI:
         To show information about the current user account, send a GET request to
         `/v2/account`.
 
-        `GET /v2/account` (account_get).
+        `GET /v2/account`
+        (account_get).
         """
         data = await acall(self._native, "account_get", {}, encode_query([]), None)
         return models.Account(data["account"])

@@ -153,7 +153,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         assert spec is not None
         for line in spec.to_yaml().rstrip("\n").splitlines():
             print(f"   {line}")
-        print(f"5. Requests made: {emu.request_count()}; deployments: {emu.deployment_count(app.id)}")
+        print(
+            f"5. Requests made: {emu.request_count()}; deployments: {emu.deployment_count(app.id)}"
+        )
     return 0
 
 
@@ -170,7 +172,9 @@ def _parser() -> argparse.ArgumentParser:
         )
         return sp
 
-    apps = sub.add_parser("apps", help="read apps").add_subparsers(dest="apps_command", required=True)
+    apps = sub.add_parser("apps", help="read apps").add_subparsers(
+        dest="apps_command", required=True
+    )
     sp = api_command(apps, "list", "list every app")
     sp.add_argument("--json", action="store_true")
     sp.set_defaults(func=_cmd_apps_list)

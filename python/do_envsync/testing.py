@@ -1,11 +1,11 @@
 """Test helpers: the in-process App Platform emulator (like moto for AWS).
 
-    from do_envsync.testing import Emulator
+from do_envsync.testing import Emulator
 
-    with Emulator() as emu:
-        client = emu.client()
-        app = client.apps.create({"name": "web", "region": "nyc"})
-        assert emu.deployment_count(app.id) == 1
+with Emulator() as emu:
+    client = emu.client()
+    app = client.apps.create({"name": "web", "region": "nyc"})
+    assert emu.deployment_count(app.id) == 1
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ use tokio::sync::Mutex;
 
 use super::errors::to_pyerr;
 use super::runtime::{block_on, runtime};
-use crate::client::{operation, Client, Error, Operation, Pages, RetryConfig};
+use crate::client::{operation, Client, Error, Operation, Pages, Response, RetryConfig};
 
 fn build_client(
     token: Option<String>,
@@ -55,13 +55,13 @@ fn build_client(
 }
 
 fn secs(value: f64, name: &str) -> PyResult<Duration> {
-    Duration::try_from_secs_f64(value)
-        .map_err(|_| PyValueError::new_err(format!("{name} must be a non-negative number of seconds")))
+    Duration::try_from_secs_f64(value).map_err(|_| {
+        PyValueError::new_err(format!("{name} must be a non-negative number of seconds"))
+    })
 }
 
 fn op(name: &str) -> PyResult<&'static Operation> {
-    operation(name)
-        .ok_or_else(|| PyValueError::new_err(format!("unknown operation {name:?}")))
+    operation(name).ok_or_else(|| PyValueError::new_err(format!("unknown operation {name:?}")))
 }
 
 type Query = Vec<(String, String)>;
@@ -77,7 +77,7 @@ async fn call(
     let resp = client
         .send(op, &params, &query, body.map(Bytes::from))
         .await?;
-    Ok(resp.body)
+    checked_body(resp)
 }
 
 async fn raw_request(
@@ -92,6 +92,13 @@ async fn raw_request(
     let resp = client
         .request(method, &path, &query, body.map(Bytes::from))
         .await?;
+    checked_body(resp)
+}
+
+/// Python decodes the body; checking it is JSON here (without building anything) turns a
+/// malformed body into `DecodeError` with a masked excerpt rather than a bare JSONDecodeError.
+fn checked_body(resp: Response) -> Result<Bytes, Error> {
+    resp.json::<serde::de::IgnoredAny>()?;
     Ok(resp.body)
 }
 
@@ -141,7 +148,10 @@ impl NativeClient {
         query: Query,
         body: Option<Vec<u8>>,
     ) -> PyResult<Bound<'py, PyBytes>> {
-        let body = block_on(py, call(self.client.clone(), self::op(op)?, path, query, body))?;
+        let body = block_on(
+            py,
+            call(self.client.clone(), self::op(op)?, path, query, body),
+        )?;
         Ok(PyBytes::new(py, &body))
     }
 
@@ -153,7 +163,10 @@ impl NativeClient {
         query: Query,
         body: Option<Vec<u8>>,
     ) -> PyResult<Bound<'py, PyBytes>> {
-        let body = block_on(py, raw_request(self.client.clone(), method, path, query, body))?;
+        let body = block_on(
+            py,
+            raw_request(self.client.clone(), method, path, query, body),
+        )?;
         Ok(PyBytes::new(py, &body))
     }
 
@@ -163,13 +176,19 @@ impl NativeClient {
         path: HashMap<String, String>,
         query: Query,
     ) -> PyResult<PageIterator> {
-        let params: Vec<(&str, &str)> = path.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let params: Vec<(&str, &str)> =
+            path.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let pages = self.client.pages(self::op(op)?, &params, &query);
-        Ok(PageIterator { pages: Arc::new(Mutex::new(pages)) })
+        Ok(PageIterator {
+            pages: Arc::new(Mutex::new(pages)),
+        })
     }
 
     fn __repr__(&self) -> String {
-        format!("NativeClient(base_url={:?})", self.client.base_url().as_str())
+        format!(
+            "NativeClient(base_url={:?})",
+            self.client.base_url().as_str()
+        )
     }
 }
 
@@ -182,7 +201,10 @@ pub struct PageIterator {
 impl PageIterator {
     #[getter]
     fn pages_fetched(&self) -> usize {
-        self.pages.try_lock().map(|p| p.pages_fetched()).unwrap_or(0)
+        self.pages
+            .try_lock()
+            .map(|p| p.pages_fetched())
+            .unwrap_or(0)
     }
 
     fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
@@ -266,13 +288,19 @@ impl NativeAsyncClient {
         path: HashMap<String, String>,
         query: Query,
     ) -> PyResult<AsyncPageIterator> {
-        let params: Vec<(&str, &str)> = path.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let params: Vec<(&str, &str)> =
+            path.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let pages = self.client.pages(self::op(op)?, &params, &query);
-        Ok(AsyncPageIterator { pages: Arc::new(Mutex::new(pages)) })
+        Ok(AsyncPageIterator {
+            pages: Arc::new(Mutex::new(pages)),
+        })
     }
 
     fn __repr__(&self) -> String {
-        format!("NativeAsyncClient(base_url={:?})", self.client.base_url().as_str())
+        format!(
+            "NativeAsyncClient(base_url={:?})",
+            self.client.base_url().as_str()
+        )
     }
 }
 
@@ -285,7 +313,10 @@ pub struct AsyncPageIterator {
 impl AsyncPageIterator {
     #[getter]
     fn pages_fetched(&self) -> usize {
-        self.pages.try_lock().map(|p| p.pages_fetched()).unwrap_or(0)
+        self.pages
+            .try_lock()
+            .map(|p| p.pages_fetched())
+            .unwrap_or(0)
     }
 
     fn __aiter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {

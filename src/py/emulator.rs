@@ -13,8 +13,9 @@ pub struct Emulator {
 }
 
 fn secs(value: f64, name: &str) -> PyResult<Duration> {
-    Duration::try_from_secs_f64(value)
-        .map_err(|_| PyValueError::new_err(format!("{name} must be a non-negative number of seconds")))
+    Duration::try_from_secs_f64(value).map_err(|_| {
+        PyValueError::new_err(format!("{name} must be a non-negative number of seconds"))
+    })
 }
 
 #[pymethods]
@@ -125,7 +126,13 @@ impl Emulator {
                 )))
             }
         };
-        Ok(self.inner.add_fault(Fault { method, path_pattern: path, kind, count, after }))
+        Ok(self.inner.add_fault(Fault {
+            method,
+            path_pattern: path,
+            kind,
+            count,
+            after,
+        }))
     }
 
     fn clear_faults(&self) {

@@ -32,10 +32,31 @@ fn build(
 pub fn to_pyerr(py: Python<'_>, err: Error) -> PyErr {
     let text = err.to_string();
     match &err {
-        Error::Authentication(a) => build(py, "AuthenticationError", a.message.clone(), Some(a), None, None),
-        Error::PermissionDenied(a) => build(py, "PermissionDeniedError", a.message.clone(), Some(a), None, None),
+        Error::Authentication(a) => build(
+            py,
+            "AuthenticationError",
+            a.message.clone(),
+            Some(a),
+            None,
+            None,
+        ),
+        Error::PermissionDenied(a) => build(
+            py,
+            "PermissionDeniedError",
+            a.message.clone(),
+            Some(a),
+            None,
+            None,
+        ),
         Error::NotFound(a) => build(py, "NotFoundError", a.message.clone(), Some(a), None, None),
-        Error::Validation(a) => build(py, "ValidationError", a.message.clone(), Some(a), None, None),
+        Error::Validation(a) => build(
+            py,
+            "ValidationError",
+            a.message.clone(),
+            Some(a),
+            None,
+            None,
+        ),
         Error::Conflict(a) => build(py, "ConflictError", a.message.clone(), Some(a), None, None),
         Error::RateLimited { error, retry_after } => build(
             py,
@@ -46,7 +67,14 @@ pub fn to_pyerr(py: Python<'_>, err: Error) -> PyErr {
             retry_after.map(|d| d.as_secs_f64()),
         ),
         Error::Server(a) => build(py, "ServerError", a.message.clone(), Some(a), None, None),
-        Error::Api(a) => build(py, "DigitalOceanError", a.message.clone(), Some(a), None, None),
+        Error::Api(a) => build(
+            py,
+            "DigitalOceanError",
+            a.message.clone(),
+            Some(a),
+            None,
+            None,
+        ),
         Error::Transport { .. } => build(py, "TransportError", text, None, None, None),
         Error::Decode { status, .. } => build(py, "DecodeError", text, None, Some(*status), None),
         Error::OffOrigin { .. } | Error::PageLimit { .. } => {
