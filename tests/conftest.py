@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -47,6 +48,14 @@ def make_spec(name: str = "shop", **extra: Any) -> dict[str, Any]:
     }
     spec.update(copy.deepcopy(extra))
     return spec
+
+
+@pytest.fixture(autouse=True)
+def _isolated_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own state store: nothing is written under the user's data dir."""
+    path = tmp_path / "state" / "state.db"
+    monkeypatch.setenv("DO_ENVSYNC_STATE", str(path))
+    return path
 
 
 @pytest.fixture(scope="session")

@@ -10,11 +10,13 @@ from __future__ import annotations
 from . import models
 from ._native import __version__
 from .client import AsyncClient, Client, RateLimit
+from .sync import AsyncSyncPlan, EnvChange, Store, SyncPlan, SyncResult
 from .errors import (
     AuthenticationError,
     ConflictError,
     DecodeError,
     DigitalOceanError,
+    LockTimeoutError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
@@ -25,16 +27,22 @@ from .errors import (
 
 __all__ = [
     "AsyncClient",
+    "AsyncSyncPlan",
     "AuthenticationError",
     "Client",
     "ConflictError",
     "DecodeError",
     "DigitalOceanError",
+    "EnvChange",
+    "LockTimeoutError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimit",
     "RateLimitError",
     "ServerError",
+    "Store",
+    "SyncPlan",
+    "SyncResult",
     "TransportError",
     "ValidationError",
     "__version__",

@@ -1,6 +1,6 @@
 """The compiled core (Rust, PyO3). Use the public names in `do_envsync` instead."""
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import final
 
 from typing_extensions import Self, disjoint_base
@@ -10,7 +10,9 @@ __all__ = [
     "Emulator",
     "NativeAsyncClient",
     "NativeClient",
+    "NativeSyncPlan",
     "PageIterator",
+    "Store",
     "__version__",
     "check_model",
     "operations",
@@ -45,6 +47,49 @@ class NativeClient:
     def pages(
         self, op: str, path: dict[str, str], query: list[tuple[str, str]]
     ) -> PageIterator: ...
+    def plan_sync(
+        self,
+        app_id: str,
+        secrets: list[tuple[str, str, str | None, str | None]],
+        store: Store,
+        *,
+        environment: str | None = None,
+        key_schema: str | None = None,
+        disable_secret_deletion: bool = False,
+        initial_sync_behavior: str | None = None,
+        components: list[str] | None = None,
+        var_type: str | None = None,
+        scope: str | None = None,
+    ) -> NativeSyncPlan: ...
+    def sync(
+        self,
+        app_id: str,
+        secrets: list[tuple[str, str, str | None, str | None]],
+        store: Store,
+        *,
+        environment: str | None = None,
+        key_schema: str | None = None,
+        disable_secret_deletion: bool = False,
+        initial_sync_behavior: str | None = None,
+        components: list[str] | None = None,
+        var_type: str | None = None,
+        scope: str | None = None,
+        wait: bool = False,
+        rollback_on_failure: bool = False,
+        progress: Callable[[str], object] | None = None,
+        lock_timeout: float = 30.0,
+    ) -> str: ...
+    def remove_synced(
+        self,
+        app_id: str,
+        store: Store,
+        *,
+        environment: str | None = None,
+        key_schema: str | None = None,
+        components: list[str] | None = None,
+        wait: bool = False,
+        lock_timeout: float = 30.0,
+    ) -> str: ...
 
 @final
 class PageIterator:
@@ -81,6 +126,49 @@ class NativeAsyncClient:
     def pages(
         self, op: str, path: dict[str, str], query: list[tuple[str, str]]
     ) -> AsyncPageIterator: ...
+    def plan_sync(
+        self,
+        app_id: str,
+        secrets: list[tuple[str, str, str | None, str | None]],
+        store: Store,
+        *,
+        environment: str | None = None,
+        key_schema: str | None = None,
+        disable_secret_deletion: bool = False,
+        initial_sync_behavior: str | None = None,
+        components: list[str] | None = None,
+        var_type: str | None = None,
+        scope: str | None = None,
+    ) -> Awaitable[NativeSyncPlan]: ...
+    def sync(
+        self,
+        app_id: str,
+        secrets: list[tuple[str, str, str | None, str | None]],
+        store: Store,
+        *,
+        environment: str | None = None,
+        key_schema: str | None = None,
+        disable_secret_deletion: bool = False,
+        initial_sync_behavior: str | None = None,
+        components: list[str] | None = None,
+        var_type: str | None = None,
+        scope: str | None = None,
+        wait: bool = False,
+        rollback_on_failure: bool = False,
+        progress: Callable[[str], object] | None = None,
+        lock_timeout: float = 30.0,
+    ) -> Awaitable[str]: ...
+    def remove_synced(
+        self,
+        app_id: str,
+        store: Store,
+        *,
+        environment: str | None = None,
+        key_schema: str | None = None,
+        components: list[str] | None = None,
+        wait: bool = False,
+        lock_timeout: float = 30.0,
+    ) -> Awaitable[str]: ...
 
 @final
 class AsyncPageIterator:
@@ -142,3 +230,49 @@ def check_model(schema: str, data_json: str) -> None: ...
 def spec_yaml_to_json(text: str) -> str: ...
 def spec_json_to_yaml(text: str) -> str: ...
 def operations() -> list[tuple[str, str, str, bool, str | None]]: ...
+
+@disjoint_base
+class Store:
+    """The SQLite state store."""
+
+    def __new__(cls, path: str | None = None) -> Self: ...
+    @property
+    def path(self) -> str: ...
+    def state_json(self, app_id: str) -> str: ...
+    def apps(self) -> list[str]: ...
+    def forget_app(self, app_id: str) -> bool: ...
+
+@final
+class NativeSyncPlan:
+    @property
+    def app_id(self) -> str: ...
+    @property
+    def has_changes(self) -> bool: ...
+    @property
+    def will_deploy(self) -> bool: ...
+    @property
+    def requests(self) -> int: ...
+    @property
+    def age(self) -> float: ...
+    def changes_json(self) -> str: ...
+    def warnings(self) -> list[str]: ...
+    def imports(self) -> list[tuple[str, str]]: ...
+    def apply(
+        self,
+        *,
+        wait: bool = False,
+        rollback_on_failure: bool = False,
+        replan: bool = False,
+        progress: Callable[[str], object] | None = None,
+        lock_timeout: float = 30.0,
+    ) -> str: ...
+    def apply_async(
+        self,
+        *,
+        wait: bool = False,
+        rollback_on_failure: bool = False,
+        replan: bool = False,
+        progress: Callable[[str], object] | None = None,
+        lock_timeout: float = 30.0,
+    ) -> Awaitable[str]: ...
+    def table(self) -> str: ...

@@ -8,12 +8,22 @@ milliseconds, so a long call (retries, rate-limit pacing) can always be interrup
 from __future__ import annotations
 
 import json as _json
-from collections.abc import Mapping, Sequence
+import os
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from . import _native
 from ._operations import AccountAPI, AppsAPI, AsyncAccountAPI, AsyncAppsAPI
 from ._transport import Query, dumps, encode_query
+from .sync import (
+    AsyncSyncPlan,
+    Secrets,
+    Store,
+    SyncPlan,
+    SyncResult,
+    open_store,
+    secret_tuples,
+)
 
 __all__ = ["AsyncClient", "Client", "RateLimit"]
 
@@ -106,6 +116,104 @@ class Client:
         body = None if json is None else dumps(json)
         return _decode(self._native.request(method, path, _params(params), body))
 
+    def plan_sync(
+        self,
+        app_id: str,
+        secrets: Secrets,
+        *,
+        environment: str | None = None,
+        key_schema: str | None = None,
+        disable_secret_deletion: bool = False,
+        initial_sync_behavior: str = "overwrite-destination",
+        components: Sequence[str] | None = None,
+        var_type: str = "SECRET",
+        scope: str = "RUN_AND_BUILD_TIME",
+        state: Store | str | os.PathLike[str] | None = None,
+    ) -> SyncPlan:
+        """Reads the app (one GET) and plans keeping its env vars equal to `secrets`.
+
+        Changes nothing. `key_schema` (e.g. "APP_{{secretKey}}") bounds which destination
+        keys the sync manages; `components` targets components instead of the app level;
+        `var_type`/`scope` apply to new keys (per key: {"value", "type", "scope"}).
+        `state` is the store (default: `Store()`).
+        """
+        native = self._native.plan_sync(
+            app_id,
+            secret_tuples(secrets),
+            open_store(state),
+            environment=environment,
+            key_schema=key_schema,
+            disable_secret_deletion=disable_secret_deletion,
+            initial_sync_behavior=initial_sync_behavior,
+            components=None if components is None else list(components),
+            var_type=var_type,
+            scope=scope,
+        )
+        return SyncPlan(native)
+
+    def sync(
+        self,
+        app_id: str,
+        secrets: Secrets,
+        *,
+        environment: str | None = None,
+        key_schema: str | None = None,
+        disable_secret_deletion: bool = False,
+        initial_sync_behavior: str = "overwrite-destination",
+        components: Sequence[str] | None = None,
+        var_type: str = "SECRET",
+        scope: str = "RUN_AND_BUILD_TIME",
+        state: Store | str | os.PathLike[str] | None = None,
+        wait: bool = False,
+        rollback_on_failure: bool = False,
+        progress: Callable[[str], None] | None = None,
+        lock_timeout: float = 30.0,
+    ) -> SyncResult:
+        """Plans and applies under the app's lock: 1 request when nothing changed, 2 (GET,
+        PUT) when something did. With `wait`, follows the deployment (`progress` gets each
+        phase); with `rollback_on_failure`, puts the previous entries back if it fails."""
+        text = self._native.sync(
+            app_id,
+            secret_tuples(secrets),
+            open_store(state),
+            environment=environment,
+            key_schema=key_schema,
+            disable_secret_deletion=disable_secret_deletion,
+            initial_sync_behavior=initial_sync_behavior,
+            components=None if components is None else list(components),
+            var_type=var_type,
+            scope=scope,
+            wait=wait,
+            rollback_on_failure=rollback_on_failure,
+            progress=progress,
+            lock_timeout=lock_timeout,
+        )
+        return SyncResult.from_json(text)
+
+    def remove_synced(
+        self,
+        app_id: str,
+        *,
+        environment: str | None = None,
+        key_schema: str | None = None,
+        components: Sequence[str] | None = None,
+        state: Store | str | os.PathLike[str] | None = None,
+        wait: bool = False,
+        lock_timeout: float = 30.0,
+    ) -> SyncResult:
+        """Removes the keys this sync created and restores the keys it adopted to their
+        entries from before (their original `EV[...]` strings). Touches nothing else."""
+        text = self._native.remove_synced(
+            app_id,
+            open_store(state),
+            environment=environment,
+            key_schema=key_schema,
+            components=None if components is None else list(components),
+            wait=wait,
+            lock_timeout=lock_timeout,
+        )
+        return SyncResult.from_json(text)
+
     def __repr__(self) -> str:
         return f"Client(base_url={self.base_url!r})"
 
@@ -160,6 +268,104 @@ class AsyncClient:
     ) -> Any:
         body = None if json is None else dumps(json)
         return _decode(await self._native.request(method, path, _params(params), body))
+
+    async def plan_sync(
+        self,
+        app_id: str,
+        secrets: Secrets,
+        *,
+        environment: str | None = None,
+        key_schema: str | None = None,
+        disable_secret_deletion: bool = False,
+        initial_sync_behavior: str = "overwrite-destination",
+        components: Sequence[str] | None = None,
+        var_type: str = "SECRET",
+        scope: str = "RUN_AND_BUILD_TIME",
+        state: Store | str | os.PathLike[str] | None = None,
+    ) -> AsyncSyncPlan:
+        """Reads the app (one GET) and plans keeping its env vars equal to `secrets`.
+
+        Changes nothing. `key_schema` (e.g. "APP_{{secretKey}}") bounds which destination
+        keys the sync manages; `components` targets components instead of the app level;
+        `var_type`/`scope` apply to new keys (per key: {"value", "type", "scope"}).
+        `state` is the store (default: `Store()`).
+        """
+        native = await self._native.plan_sync(
+            app_id,
+            secret_tuples(secrets),
+            open_store(state),
+            environment=environment,
+            key_schema=key_schema,
+            disable_secret_deletion=disable_secret_deletion,
+            initial_sync_behavior=initial_sync_behavior,
+            components=None if components is None else list(components),
+            var_type=var_type,
+            scope=scope,
+        )
+        return AsyncSyncPlan(native)
+
+    async def sync(
+        self,
+        app_id: str,
+        secrets: Secrets,
+        *,
+        environment: str | None = None,
+        key_schema: str | None = None,
+        disable_secret_deletion: bool = False,
+        initial_sync_behavior: str = "overwrite-destination",
+        components: Sequence[str] | None = None,
+        var_type: str = "SECRET",
+        scope: str = "RUN_AND_BUILD_TIME",
+        state: Store | str | os.PathLike[str] | None = None,
+        wait: bool = False,
+        rollback_on_failure: bool = False,
+        progress: Callable[[str], None] | None = None,
+        lock_timeout: float = 30.0,
+    ) -> SyncResult:
+        """Plans and applies under the app's lock: 1 request when nothing changed, 2 (GET,
+        PUT) when something did. With `wait`, follows the deployment (`progress` gets each
+        phase); with `rollback_on_failure`, puts the previous entries back if it fails."""
+        text = await self._native.sync(
+            app_id,
+            secret_tuples(secrets),
+            open_store(state),
+            environment=environment,
+            key_schema=key_schema,
+            disable_secret_deletion=disable_secret_deletion,
+            initial_sync_behavior=initial_sync_behavior,
+            components=None if components is None else list(components),
+            var_type=var_type,
+            scope=scope,
+            wait=wait,
+            rollback_on_failure=rollback_on_failure,
+            progress=progress,
+            lock_timeout=lock_timeout,
+        )
+        return SyncResult.from_json(text)
+
+    async def remove_synced(
+        self,
+        app_id: str,
+        *,
+        environment: str | None = None,
+        key_schema: str | None = None,
+        components: Sequence[str] | None = None,
+        state: Store | str | os.PathLike[str] | None = None,
+        wait: bool = False,
+        lock_timeout: float = 30.0,
+    ) -> SyncResult:
+        """Removes the keys this sync created and restores the keys it adopted to their
+        entries from before (their original `EV[...]` strings). Touches nothing else."""
+        text = await self._native.remove_synced(
+            app_id,
+            open_store(state),
+            environment=environment,
+            key_schema=key_schema,
+            components=None if components is None else list(components),
+            wait=wait,
+            lock_timeout=lock_timeout,
+        )
+        return SyncResult.from_json(text)
 
     def __repr__(self) -> str:
         return f"AsyncClient(base_url={self.base_url!r})"

@@ -11,6 +11,7 @@ __all__ = [
     "ConflictError",
     "DecodeError",
     "DigitalOceanError",
+    "LockTimeoutError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
@@ -112,3 +113,7 @@ class TransportError(DigitalOceanError):
 
 class DecodeError(DigitalOceanError):
     """A response body that is not the JSON expected (with a short, masked excerpt)."""
+
+
+class LockTimeoutError(TimeoutError):
+    """Another sync of the same app held its lock for longer than `lock_timeout`."""

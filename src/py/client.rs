@@ -14,7 +14,12 @@ use tokio::sync::Mutex;
 
 use super::errors::to_pyerr;
 use super::runtime::{block_on, runtime};
+use super::sync::{
+    desired_from, outcome_json, run_blocking, sync_err, NativeSyncPlan, OptionArgs, SecretTuple,
+    SettingsArgs, Store,
+};
 use crate::client::{operation, Client, Error, Operation, Pages, Response, RetryConfig};
+use crate::sync::Engine;
 
 fn build_client(
     token: Option<String>,
@@ -184,6 +189,120 @@ impl NativeClient {
         })
     }
 
+    #[pyo3(signature = (app_id, secrets, store, *, environment=None, key_schema=None, disable_secret_deletion=false, initial_sync_behavior=None, components=None, var_type=None, scope=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn plan_sync(
+        &self,
+        py: Python<'_>,
+        app_id: String,
+        secrets: Vec<SecretTuple>,
+        store: PyRef<'_, Store>,
+        environment: Option<String>,
+        key_schema: Option<String>,
+        disable_secret_deletion: bool,
+        initial_sync_behavior: Option<String>,
+        components: Option<Vec<String>>,
+        var_type: Option<String>,
+        scope: Option<String>,
+    ) -> PyResult<NativeSyncPlan> {
+        let desired = desired_from(secrets)?;
+        let options = OptionArgs {
+            environment,
+            key_schema,
+            disable_secret_deletion,
+            initial_sync_behavior,
+            components,
+            var_type,
+            scope,
+        }
+        .build()?;
+        let engine = Engine::new(self.client.clone(), store.inner.clone());
+        let e = engine.clone();
+        let planned = run_blocking(py, async move { e.plan(&app_id, desired, options).await })?;
+        Ok(NativeSyncPlan { engine, planned })
+    }
+
+    #[pyo3(signature = (app_id, secrets, store, *, environment=None, key_schema=None, disable_secret_deletion=false, initial_sync_behavior=None, components=None, var_type=None, scope=None, wait=false, rollback_on_failure=false, progress=None, lock_timeout=30.0))]
+    #[allow(clippy::too_many_arguments)]
+    fn sync(
+        &self,
+        py: Python<'_>,
+        app_id: String,
+        secrets: Vec<SecretTuple>,
+        store: PyRef<'_, Store>,
+        environment: Option<String>,
+        key_schema: Option<String>,
+        disable_secret_deletion: bool,
+        initial_sync_behavior: Option<String>,
+        components: Option<Vec<String>>,
+        var_type: Option<String>,
+        scope: Option<String>,
+        wait: bool,
+        rollback_on_failure: bool,
+        progress: Option<Py<PyAny>>,
+        lock_timeout: f64,
+    ) -> PyResult<String> {
+        let desired = desired_from(secrets)?;
+        let options = OptionArgs {
+            environment,
+            key_schema,
+            disable_secret_deletion,
+            initial_sync_behavior,
+            components,
+            var_type,
+            scope,
+        }
+        .build()?;
+        let settings = SettingsArgs {
+            wait,
+            rollback_on_failure,
+            replan: false,
+            progress,
+            lock_timeout,
+        }
+        .build()?;
+        let engine = Engine::new(self.client.clone(), store.inner.clone());
+        let outcome = run_blocking(py, async move {
+            engine.sync(&app_id, desired, options, &settings).await
+        })?;
+        Ok(outcome_json(&outcome))
+    }
+
+    #[pyo3(signature = (app_id, store, *, environment=None, key_schema=None, components=None, wait=false, lock_timeout=30.0))]
+    #[allow(clippy::too_many_arguments)]
+    fn remove_synced(
+        &self,
+        py: Python<'_>,
+        app_id: String,
+        store: PyRef<'_, Store>,
+        environment: Option<String>,
+        key_schema: Option<String>,
+        components: Option<Vec<String>>,
+        wait: bool,
+        lock_timeout: f64,
+    ) -> PyResult<String> {
+        let options = OptionArgs {
+            environment,
+            key_schema,
+            components,
+            ..OptionArgs::default()
+        }
+        .build()?;
+        let settings = SettingsArgs {
+            wait,
+            rollback_on_failure: false,
+            replan: false,
+            progress: None,
+            lock_timeout,
+        }
+        .build()?;
+        let engine = Engine::new(self.client.clone(), store.inner.clone());
+        let outcome = run_blocking(py, async move {
+            engine.remove_synced(&app_id, options, &settings).await
+        })?;
+        Ok(outcome_json(&outcome))
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "NativeClient(base_url={:?})",
@@ -293,6 +412,130 @@ impl NativeAsyncClient {
         let pages = self.client.pages(self::op(op)?, &params, &query);
         Ok(AsyncPageIterator {
             pages: Arc::new(Mutex::new(pages)),
+        })
+    }
+
+    #[pyo3(signature = (app_id, secrets, store, *, environment=None, key_schema=None, disable_secret_deletion=false, initial_sync_behavior=None, components=None, var_type=None, scope=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn plan_sync<'py>(
+        &self,
+        py: Python<'py>,
+        app_id: String,
+        secrets: Vec<SecretTuple>,
+        store: PyRef<'_, Store>,
+        environment: Option<String>,
+        key_schema: Option<String>,
+        disable_secret_deletion: bool,
+        initial_sync_behavior: Option<String>,
+        components: Option<Vec<String>>,
+        var_type: Option<String>,
+        scope: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let desired = desired_from(secrets)?;
+        let options = OptionArgs {
+            environment,
+            key_schema,
+            disable_secret_deletion,
+            initial_sync_behavior,
+            components,
+            var_type,
+            scope,
+        }
+        .build()?;
+        let engine = Engine::new(self.client.clone(), store.inner.clone());
+        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+            let planned = engine
+                .plan(&app_id, desired, options)
+                .await
+                .map_err(sync_err)?;
+            Ok(NativeSyncPlan { engine, planned })
+        })
+    }
+
+    #[pyo3(signature = (app_id, secrets, store, *, environment=None, key_schema=None, disable_secret_deletion=false, initial_sync_behavior=None, components=None, var_type=None, scope=None, wait=false, rollback_on_failure=false, progress=None, lock_timeout=30.0))]
+    #[allow(clippy::too_many_arguments)]
+    fn sync<'py>(
+        &self,
+        py: Python<'py>,
+        app_id: String,
+        secrets: Vec<SecretTuple>,
+        store: PyRef<'_, Store>,
+        environment: Option<String>,
+        key_schema: Option<String>,
+        disable_secret_deletion: bool,
+        initial_sync_behavior: Option<String>,
+        components: Option<Vec<String>>,
+        var_type: Option<String>,
+        scope: Option<String>,
+        wait: bool,
+        rollback_on_failure: bool,
+        progress: Option<Py<PyAny>>,
+        lock_timeout: f64,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let desired = desired_from(secrets)?;
+        let options = OptionArgs {
+            environment,
+            key_schema,
+            disable_secret_deletion,
+            initial_sync_behavior,
+            components,
+            var_type,
+            scope,
+        }
+        .build()?;
+        let settings = SettingsArgs {
+            wait,
+            rollback_on_failure,
+            replan: false,
+            progress,
+            lock_timeout,
+        }
+        .build()?;
+        let engine = Engine::new(self.client.clone(), store.inner.clone());
+        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+            let outcome = engine
+                .sync(&app_id, desired, options, &settings)
+                .await
+                .map_err(sync_err)?;
+            Ok(outcome_json(&outcome))
+        })
+    }
+
+    #[pyo3(signature = (app_id, store, *, environment=None, key_schema=None, components=None, wait=false, lock_timeout=30.0))]
+    #[allow(clippy::too_many_arguments)]
+    fn remove_synced<'py>(
+        &self,
+        py: Python<'py>,
+        app_id: String,
+        store: PyRef<'_, Store>,
+        environment: Option<String>,
+        key_schema: Option<String>,
+        components: Option<Vec<String>>,
+        wait: bool,
+        lock_timeout: f64,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let options = OptionArgs {
+            environment,
+            key_schema,
+            components,
+            ..OptionArgs::default()
+        }
+        .build()?;
+        let settings = SettingsArgs {
+            wait,
+            rollback_on_failure: false,
+            replan: false,
+            progress: None,
+            lock_timeout,
+        }
+        .build()?;
+        let engine = Engine::new(self.client.clone(), store.inner.clone());
+        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+            let outcome = engine
+                .remove_synced(&app_id, options, &settings)
+                .await
+                .map_err(sync_err)?;
+            Ok(outcome_json(&outcome))
         })
     }
 

@@ -7,6 +7,7 @@ mod emulator;
 mod errors;
 mod models;
 mod runtime;
+mod sync;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -16,6 +17,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<client::PageIterator>()?;
     m.add_class::<client::AsyncPageIterator>()?;
     m.add_class::<emulator::Emulator>()?;
+    m.add_class::<sync::Store>()?;
+    m.add_class::<sync::NativeSyncPlan>()?;
     m.add_function(wrap_pyfunction!(models::check_model, m)?)?;
     m.add_function(wrap_pyfunction!(models::spec_yaml_to_json, m)?)?;
     m.add_function(wrap_pyfunction!(models::spec_json_to_yaml, m)?)?;

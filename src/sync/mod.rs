@@ -1,7 +1,8 @@
 //! The env-sync engine's pure core: key schemas, desired secrets, options,
-//! fingerprints, state records and the plan. No I/O happens here; the store
-//! (`crate::store`) persists state and the apply step talks to DigitalOcean.
+//! fingerprints, state records and the plan (pure: no I/O), and `apply`, the one
+//! module that talks to DigitalOcean and the store (`crate::store`).
 
+pub mod apply;
 pub mod desired;
 pub mod fingerprint;
 pub mod key_schema;
@@ -9,6 +10,7 @@ pub mod options;
 pub mod plan;
 pub mod state;
 
+pub use apply::{ApplySettings, Engine, PlannedSync, Progress, SyncError, SyncOutcome};
 pub use desired::{Desired, DesiredValue, ParseEnumError, Scope, VarType};
 pub use fingerprint::{Fingerprinter, FINGERPRINT_KEY_LEN};
 pub use key_schema::{is_valid_env_key, InvalidKeyError, KeySchema, KeySchemaError};

@@ -1,0 +1,215 @@
+"""Rendering of sync plans and results for terminals and Jupyter.
+
+Only keys, actions, reasons, types and scopes are rendered: the objects this module
+receives carry no values, so a value can never end up on a screen or in a notebook.
+Text coming from an app spec (component names) is made printable for terminals and
+escaped for HTML, since a spec is data written by someone else.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+from typing import Protocol
+
+__all__ = [
+    "EnvChangeLike",
+    "SyncResultLike",
+    "plan_html",
+    "plan_summary",
+    "plan_table",
+    "result_summary",
+]
+
+APP_LABEL = "(app)"
+"""How the app-level `envs` target is shown."""
+
+HEADERS = ("TARGET", "KEY", "ACTION", "REASON", "TYPE", "SCOPE")
+ACTIONS = ("create", "update", "delete", "unchanged")
+
+# SGR codes per action for terminals; unknown actions are left uncoloured.
+_ANSI = {"create": "32", "update": "33", "delete": "31", "unchanged": "2"}
+# (text colour, background) per action for HTML.
+_HTML_COLORS = {
+    "create": ("#137333", "#e6f4ea"),
+    "update": ("#8a4b00", "#fef7e0"),
+    "delete": ("#a50e0e", "#fce8e6"),
+    "unchanged": ("#5f6368", "transparent"),
+}
+
+
+class EnvChangeLike(Protocol):
+    """What the renderers read from one plan line (`do_envsync.EnvChange` fits)."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def component(self) -> str | None: ...
+    @property
+    def action(self) -> str: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def type(self) -> str | None: ...
+    @property
+    def scope(self) -> str | None: ...
+
+
+class SyncResultLike(Protocol):
+    """What `result_summary` reads from a sync result (`do_envsync.SyncResult` fits)."""
+
+    @property
+    def deployment_id(self) -> str | None: ...
+    @property
+    def created(self) -> Sequence[str]: ...
+    @property
+    def updated(self) -> Sequence[str]: ...
+    @property
+    def deleted(self) -> Sequence[str]: ...
+    @property
+    def unchanged(self) -> Sequence[str]: ...
+
+
+def _printable(text: str) -> str:
+    """Control characters (e.g. ANSI escapes smuggled into a component name) as escapes."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode() for ch in text)
+
+
+def _row(change: EnvChangeLike) -> tuple[str, str, str, str, str, str]:
+    return (
+        APP_LABEL if change.component is None else change.component,
+        change.key,
+        change.action,
+        change.reason,
+        change.type or "?",
+        change.scope or "?",
+    )
+
+
+def _counts(changes: Sequence[EnvChangeLike]) -> dict[str, int]:
+    counts = dict.fromkeys(ACTIONS, 0)
+    for change in changes:
+        counts[change.action] = counts.get(change.action, 0) + 1
+    return counts
+
+
+def plan_summary(changes: Sequence[EnvChangeLike]) -> str:
+    """One line: how many keys each action touches and whether applying deploys."""
+    counts = _counts(changes)
+    if not any(counts[a] for a in ACTIONS if a != "unchanged"):
+        return "no changes — nothing will be deployed"
+    return (
+        f"{counts['create']} to create, {counts['update']} to update, "
+        f"{counts['delete']} to delete, {counts['unchanged']} unchanged"
+        " — applying will deploy the app"
+    )
+
+
+def plan_table(
+    app_id: str,
+    changes: Sequence[EnvChangeLike],
+    warnings: Sequence[str],
+    *,
+    color: bool = False,
+    imports: Iterable[str] = (),
+) -> str:
+    """The plan as aligned text columns, a summary line, then imports and warnings.
+
+    `color` wraps the ACTION cells in ANSI colours (alignment is computed without them).
+    `imports` are the keys whose GENERAL values an import behaviour took from the app.
+    """
+    rows = [tuple(_printable(cell) for cell in _row(c)) for c in changes]
+    widths = [len(h) for h in HEADERS]
+    for row in rows:
+        widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
+    action_column = HEADERS.index("ACTION")
+
+    def line(cells: Sequence[str], colored: bool) -> str:
+        parts = []
+        for i, cell in enumerate(cells):
+            padded = cell if i == len(cells) - 1 else cell.ljust(widths[i])
+            if colored and i == action_column and cell in _ANSI:
+                padded = f"\x1b[{_ANSI[cell]}m{cell}\x1b[0m{padded[len(cell) :]}"
+            parts.append(padded)
+        return "  ".join(parts).rstrip()
+
+    out = [f"sync plan for app {_printable(app_id)}", line(HEADERS, False)]
+    out.extend(line(row, color) for row in rows)
+    out.append(plan_summary(changes))
+    imported = [_printable(k) for k in imports]
+    if imported:
+        out.append(f"imported from the destination (GENERAL values): {', '.join(imported)}")
+    out.extend(f"warning: {_printable(w)}" for w in warnings)
+    return "\n".join(out) + "\n"
+
+
+def plan_html(
+    app_id: str,
+    changes: Sequence[EnvChangeLike],
+    warnings: Sequence[str],
+    *,
+    imports: Iterable[str] = (),
+) -> str:
+    """The plan as a self-contained HTML fragment (inline styles only), for `_repr_html_`."""
+    esc = html.escape
+    cell = "padding:2px 10px;text-align:left;border-bottom:1px solid #ddd"
+    parts = [
+        '<div class="do-envsync-plan" style="font-family:sans-serif;font-size:13px">',
+        f"<div><strong>sync plan for app</strong> <code>{esc(app_id)}</code></div>",
+        '<table style="border-collapse:collapse;margin:4px 0">',
+        "<thead><tr>",
+        *(f'<th style="{cell};border-bottom:2px solid #999">{esc(h)}</th>' for h in HEADERS),
+        "</tr></thead>",
+        "<tbody>",
+    ]
+    for change in changes:
+        row = _row(change)
+        parts.append("<tr>")
+        for i, text in enumerate(row):
+            style = cell
+            if HEADERS[i] in ("TARGET", "KEY"):
+                style += ";font-family:monospace"
+            if HEADERS[i] == "ACTION" and text in _HTML_COLORS:
+                fg, bg = _HTML_COLORS[text]
+                style += f";color:{fg};background:{bg};font-weight:bold"
+            parts.append(f'<td style="{esc(style)}">{esc(text)}</td>')
+        parts.append("</tr>")
+    parts.append("</tbody></table>")
+    parts.append(f"<div>{esc(plan_summary(changes))}</div>")
+    imported = list(imports)
+    if imported:
+        keys = ", ".join(f"<code>{esc(k)}</code>" for k in imported)
+        parts.append(f"<div>imported from the destination (GENERAL values): {keys}</div>")
+    if warnings:
+        parts.append('<ul style="color:#8a4b00;margin:4px 0">')
+        parts.extend(f"<li>warning: {esc(w)}</li>" for w in warnings)
+        parts.append("</ul>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def result_summary(result: SyncResultLike) -> str:
+    """One line for a sync result, e.g. `created 2, updated 1, deleted 0, unchanged 5;
+    deployment <id>`, or `no changes; no deployment`.
+
+    The final deployment phase and a rollback are appended when the result has them.
+    """
+    created, updated, deleted = len(result.created), len(result.updated), len(result.deleted)
+    if created or updated or deleted:
+        counts = (
+            f"created {created}, updated {updated}, deleted {deleted}, "
+            f"unchanged {len(result.unchanged)}"
+        )
+    else:
+        counts = "no changes"
+    if result.deployment_id is None:
+        return f"{counts}; no deployment"
+    text = f"{counts}; deployment {result.deployment_id}"
+    phase = getattr(result, "deployment_phase", None)
+    if isinstance(phase, str) and phase:
+        text += f" ({phase})"
+    if getattr(result, "rolled_back", False) is True:
+        text += "; env rolled back to the previous entries"
+    return text

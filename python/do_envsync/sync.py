@@ -1,0 +1,248 @@
+"""The env-sync engine from Python: plans, results and the state store.
+
+A plan is computed in Rust from the app's current spec, the desired secrets, the options and
+the recorded state (HMAC fingerprints and `EV[...]` strings, never plaintexts). Applying it
+sends at most one PUT, and none when nothing changed. Nothing here ever holds a value: the
+plaintexts stay in the Rust core until they are sent.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import _native
+from .display import plan_html, plan_table, result_summary
+
+__all__ = [
+    "AsyncSyncPlan",
+    "EnvChange",
+    "Secrets",
+    "Store",
+    "SyncPlan",
+    "SyncResult",
+]
+
+Secrets = Mapping[str, "str | Mapping[str, str]"]
+"""Desired secrets: key -> value, or key -> {"value": ..., "type": ..., "scope": ...}."""
+
+Progress = Callable[[str], None]
+
+
+class Store(_native.Store):
+    """The SQLite state store: per (app, target, key) an HMAC fingerprint of the last value
+    written, the `EV[...]` string DigitalOcean returned, type, scope and origin.
+
+    `Store()` opens `$DO_ENVSYNC_STATE`, else `<user data dir>/do-envsync/state.db`.
+    """
+
+    def state(self, app_id: str) -> list[dict[str, Any]]:
+        """The records of one app (no plaintext: fingerprints and ciphertexts only)."""
+        records: list[dict[str, Any]] = json.loads(self.state_json(app_id))
+        return records
+
+
+def open_store(state: Store | str | os.PathLike[str] | None) -> Store:
+    if isinstance(state, Store):
+        return state
+    return Store(None if state is None else os.fspath(state))
+
+
+def secret_tuples(secrets: Secrets) -> list[tuple[str, str, str | None, str | None]]:
+    """Desired secrets in the shape the core takes; rejects malformed entries early."""
+    if not isinstance(secrets, Mapping):
+        raise TypeError("secrets must be a mapping of key -> value or key -> {value, type, scope}")
+    out: list[tuple[str, str, str | None, str | None]] = []
+    for key, spec in secrets.items():
+        if not isinstance(key, str):
+            raise TypeError(f"secret keys must be strings, not {type(key).__name__}")
+        if isinstance(spec, str):
+            out.append((key, spec, None, None))
+        elif isinstance(spec, Mapping):
+            unknown = set(spec) - {"value", "type", "scope"}
+            if unknown:
+                raise ValueError(f"{key}: unknown field(s) {sorted(unknown)}")
+            value = spec.get("value")
+            if not isinstance(value, str):
+                raise TypeError(f"{key}: 'value' must be a string")
+            out.append((key, value, spec.get("type"), spec.get("scope")))
+        else:
+            raise TypeError(f"{key}: a value must be a string or a mapping with 'value'")
+    return out
+
+
+@dataclass(frozen=True)
+class EnvChange:
+    """One (target, key) line of a plan. Holds no value."""
+
+    key: str
+    component: str | None
+    """None for the app-level `envs`."""
+    action: str
+    """create, update, delete or unchanged."""
+    reason: str
+    type: str | None
+    scope: str | None
+    source_key: str | None = None
+
+
+def _changes(rows: Sequence[Sequence[Any]]) -> list[EnvChange]:
+    return [EnvChange(*row) for row in rows]
+
+
+def _keys(changes: Sequence[EnvChange], action: str) -> list[str]:
+    seen: dict[str, None] = {}
+    for c in changes:
+        if c.action == action:
+            seen.setdefault(c.key, None)
+    return list(seen)
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    """What a sync did. Key names only, never values."""
+
+    app_id: str
+    deployment_id: str | None
+    """The deployment the PUT started; None when nothing changed (no PUT, no deployment)."""
+    changes: list[EnvChange]
+    warnings: list[str]
+    requests: int
+    """API calls this sync made (a retried call counts once)."""
+    deployment_phase: str | None = None
+    """With wait=True: the deployment's final phase."""
+    rolled_back: bool = False
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_json(cls, text: str) -> SyncResult:
+        data = json.loads(text)
+        changes = _changes(data["changes"])
+        return cls(
+            app_id=data["app_id"],
+            deployment_id=data["deployment_id"],
+            changes=changes,
+            warnings=list(data["warnings"]),
+            requests=int(data["requests"]),
+            deployment_phase=data["deployment_phase"],
+            rolled_back=bool(data["rolled_back"]),
+            created=_keys(changes, "create"),
+            updated=_keys(changes, "update"),
+            deleted=_keys(changes, "delete"),
+            unchanged=_keys(changes, "unchanged"),
+        )
+
+    def __str__(self) -> str:
+        return result_summary(self)
+
+
+class _PlanBase:
+    """What sync and asyncio plans share: the view of the plan."""
+
+    __slots__ = ("_native",)
+
+    def __init__(self, native: _native.NativeSyncPlan) -> None:
+        self._native = native
+
+    @property
+    def app_id(self) -> str:
+        return self._native.app_id
+
+    @property
+    def changes(self) -> list[EnvChange]:
+        """One line per (target, key) considered."""
+        return _changes(json.loads(self._native.changes_json()))
+
+    @property
+    def warnings(self) -> list[str]:
+        return self._native.warnings()
+
+    @property
+    def imports(self) -> dict[str, str]:
+        """GENERAL values an import behaviour took from the destination (for your source)."""
+        return dict(self._native.imports())
+
+    @property
+    def has_changes(self) -> bool:
+        return self._native.has_changes
+
+    @property
+    def will_deploy(self) -> bool:
+        """Whether applying starts a deployment (every PUT does; a plan without changes
+        sends none)."""
+        return self._native.will_deploy
+
+    @property
+    def age(self) -> float:
+        """Seconds since the plan was made; apply re-reads the app past 2 seconds."""
+        return self._native.age
+
+    def __str__(self) -> str:
+        return plan_table(self.app_id, self.changes, self.warnings)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} app_id={self.app_id!r}>\n{self}"
+
+    def _repr_html_(self) -> str:
+        return plan_html(self.app_id, self.changes, self.warnings)
+
+
+class SyncPlan(_PlanBase):
+    """A plan from `Client.plan_sync`: read it, then `apply()` it."""
+
+    __slots__ = ()
+
+    def apply(
+        self,
+        *,
+        wait: bool = False,
+        rollback_on_failure: bool = False,
+        replan: bool = False,
+        progress: Progress | None = None,
+        lock_timeout: float = 30.0,
+    ) -> SyncResult:
+        """Sends the plan: at most one PUT, none when nothing changed.
+
+        Under the app's lock; a plan older than 2 seconds (or made before another sync
+        wrote) is checked against a fresh read of the app: if the spec changed, raises
+        `ConflictError`, or re-plans when `replan=True`.
+        """
+        return SyncResult.from_json(
+            self._native.apply(
+                wait=wait,
+                rollback_on_failure=rollback_on_failure,
+                replan=replan,
+                progress=progress,
+                lock_timeout=lock_timeout,
+            )
+        )
+
+
+class AsyncSyncPlan(_PlanBase):
+    """A plan from `AsyncClient.plan_sync`; `await plan.apply()`."""
+
+    __slots__ = ()
+
+    async def apply(
+        self,
+        *,
+        wait: bool = False,
+        rollback_on_failure: bool = False,
+        replan: bool = False,
+        progress: Progress | None = None,
+        lock_timeout: float = 30.0,
+    ) -> SyncResult:
+        text = await self._native.apply_async(
+            wait=wait,
+            rollback_on_failure=rollback_on_failure,
+            replan=replan,
+            progress=progress,
+            lock_timeout=lock_timeout,
+        )
+        return SyncResult.from_json(text)

@@ -1,0 +1,404 @@
+//! Sync bindings: `Store`, `NativeSyncPlan` and the conversions for `plan_sync`, `sync`
+//! and `remove_synced` (the client methods themselves are in `client.rs`).
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use pyo3::exceptions::{PyOSError, PyRuntimeError, PyTimeoutError, PyValueError};
+use pyo3::prelude::*;
+use serde_json::json;
+
+use super::errors::to_pyerr;
+use super::runtime::runtime;
+use crate::store::{Store as CoreStore, StoreError};
+use crate::sync::{
+    ApplySettings, Desired, DesiredValue, Engine, InitialSyncBehavior, KeySchema, Origin,
+    PlannedSync, Scope, SyncError, SyncOptions, SyncOutcome, Targets, VarType,
+};
+
+/// The SQLite state store (fingerprints and `EV[...]` strings, never plaintexts).
+#[pyclass(module = "do_envsync._native", subclass, frozen)]
+pub struct Store {
+    pub(crate) inner: Arc<CoreStore>,
+}
+
+fn store_err(e: StoreError) -> PyErr {
+    match e {
+        StoreError::LockTimeout { .. } => lock_timeout(e.to_string()),
+        StoreError::InvalidAppId { .. } | StoreError::InvalidRecord { .. } => {
+            PyValueError::new_err(e.to_string())
+        }
+        _ => PyOSError::new_err(e.to_string()),
+    }
+}
+
+fn lock_timeout(message: String) -> PyErr {
+    Python::attach(|py| {
+        py.import("do_envsync.errors")
+            .and_then(|m| m.getattr("LockTimeoutError"))
+            .and_then(|cls| cls.call1((message.clone(),)))
+            .map(PyErr::from_value)
+            .unwrap_or_else(|_| PyTimeoutError::new_err(message))
+    })
+}
+
+#[pymethods]
+impl Store {
+    #[new]
+    #[pyo3(signature = (path=None))]
+    fn new(py: Python<'_>, path: Option<PathBuf>) -> PyResult<Self> {
+        let store = py
+            .detach(|| match path {
+                Some(p) => CoreStore::open(p),
+                None => CoreStore::open_default(),
+            })
+            .map_err(store_err)?;
+        Ok(Self {
+            inner: Arc::new(store),
+        })
+    }
+
+    #[getter]
+    fn path(&self) -> String {
+        self.inner.path().display().to_string()
+    }
+
+    /// The records of one app as JSON: fingerprints and `EV[...]` strings only.
+    fn state_json(&self, py: Python<'_>, app_id: &str) -> PyResult<String> {
+        let records = py
+            .detach(|| self.inner.load_state(app_id))
+            .map_err(store_err)?;
+        let rows: Vec<_> = records
+            .iter()
+            .map(|r| {
+                json!({
+                    "target": r.target,
+                    "key": r.key,
+                    "fingerprint": r.fingerprint,
+                    "ev": r.ev,
+                    "type": r.var_type.as_str(),
+                    "scope": r.scope.as_str(),
+                    "origin": match r.origin { Origin::Created => "created", Origin::Adopted { .. } => "adopted" },
+                    "updated_at": r.updated_at.to_rfc3339(),
+                })
+            })
+            .collect();
+        Ok(serde_json::Value::Array(rows).to_string())
+    }
+
+    fn apps(&self, py: Python<'_>) -> PyResult<Vec<String>> {
+        py.detach(|| self.inner.apps()).map_err(store_err)
+    }
+
+    fn forget_app(&self, py: Python<'_>, app_id: &str) -> PyResult<bool> {
+        py.detach(|| self.inner.forget_app(app_id))
+            .map_err(store_err)
+    }
+
+    fn __repr__(&self) -> String {
+        format!("Store(path={:?})", self.inner.path().display().to_string())
+    }
+}
+
+/// One desired secret from Python: (key, value, type, scope).
+pub type SecretTuple = (String, String, Option<String>, Option<String>);
+
+pub fn desired_from(secrets: Vec<SecretTuple>) -> PyResult<Desired> {
+    let mut desired = Desired::new();
+    for (key, value, var_type, scope) in secrets {
+        let mut v = DesiredValue::new(value);
+        if let Some(t) = var_type {
+            v = v.with_type(
+                t.parse::<VarType>()
+                    .map_err(|e| PyValueError::new_err(format!("{key}: {e}")))?,
+            );
+        }
+        if let Some(s) = scope {
+            v = v.with_scope(
+                s.parse::<Scope>()
+                    .map_err(|e| PyValueError::new_err(format!("{key}: {e}")))?,
+            );
+        }
+        desired.insert(key, v);
+    }
+    Ok(desired)
+}
+
+/// Sync options from the Python keywords.
+#[derive(Default)]
+pub struct OptionArgs {
+    pub environment: Option<String>,
+    pub key_schema: Option<String>,
+    pub disable_secret_deletion: bool,
+    pub initial_sync_behavior: Option<String>,
+    pub components: Option<Vec<String>>,
+    pub var_type: Option<String>,
+    pub scope: Option<String>,
+}
+
+impl OptionArgs {
+    pub fn build(self) -> PyResult<SyncOptions> {
+        let value_err = |e: &dyn std::fmt::Display| PyValueError::new_err(e.to_string());
+        let mut options = SyncOptions {
+            environment: self.environment,
+            disable_secret_deletion: self.disable_secret_deletion,
+            ..SyncOptions::default()
+        };
+        if let Some(schema) = self.key_schema {
+            options.key_schema = Some(KeySchema::parse(&schema).map_err(|e| value_err(&e))?);
+        }
+        if let Some(b) = self.initial_sync_behavior {
+            options.initial_sync_behavior = b
+                .parse::<InitialSyncBehavior>()
+                .map_err(|e| value_err(&e))?;
+        }
+        if let Some(components) = self.components {
+            options.targets = Targets::Components(components);
+        }
+        if let Some(t) = self.var_type {
+            options.default_type = t.parse::<VarType>().map_err(|e| value_err(&e))?;
+        }
+        if let Some(s) = self.scope {
+            options.default_scope = s.parse::<Scope>().map_err(|e| value_err(&e))?;
+        }
+        options.validate().map_err(|e| value_err(&e))?;
+        Ok(options)
+    }
+}
+
+pub struct SettingsArgs {
+    pub wait: bool,
+    pub rollback_on_failure: bool,
+    pub replan: bool,
+    pub progress: Option<Py<PyAny>>,
+    pub lock_timeout: f64,
+}
+
+impl SettingsArgs {
+    pub fn build(self) -> PyResult<ApplySettings> {
+        let lock_timeout = Duration::try_from_secs_f64(self.lock_timeout)
+            .map_err(|_| PyValueError::new_err("lock_timeout must be a non-negative number"))?;
+        let progress = self.progress.map(|cb| {
+            let cb = Arc::new(cb);
+            let f: crate::sync::Progress = Arc::new(move |phase: &str| {
+                Python::attach(|py| {
+                    if let Err(err) = cb.call1(py, (phase,)) {
+                        err.write_unraisable(py, None);
+                    }
+                })
+            });
+            f
+        });
+        Ok(ApplySettings {
+            lock_timeout,
+            wait: self.wait,
+            rollback_on_failure: self.rollback_on_failure,
+            replan: self.replan,
+            progress,
+            ..ApplySettings::default()
+        })
+    }
+}
+
+/// Maps the engine's error onto Python's: API errors keep their classes, bad input is a
+/// ValueError, a changed app a ConflictError, a busy app a LockTimeoutError.
+pub fn sync_err(e: SyncError) -> PyErr {
+    match e {
+        SyncError::Api(api) => Python::attach(|py| to_pyerr(py, api)),
+        SyncError::Plan(p) => PyValueError::new_err(p.to_string()),
+        SyncError::Store(s) => store_err(s),
+        SyncError::Conflict { .. } => Python::attach(|py| {
+            let message = e.to_string();
+            py.import("do_envsync.errors")
+                .and_then(|m| m.getattr("ConflictError"))
+                .and_then(|cls| {
+                    let kwargs = pyo3::types::PyDict::new(py);
+                    kwargs.set_item("error_id", "plan_conflict")?;
+                    cls.call((message.clone(),), Some(&kwargs))
+                })
+                .map(PyErr::from_value)
+                .unwrap_or_else(|err| err)
+        }),
+        SyncError::MissingSpec { .. } => Python::attach(|py| {
+            to_pyerr(
+                py,
+                crate::client::Error::Decode {
+                    status: 200,
+                    message: e.to_string(),
+                    excerpt: String::new(),
+                    request_id: None,
+                },
+            )
+        }),
+        SyncError::DeployTimeout { .. } => PyTimeoutError::new_err(e.to_string()),
+        SyncError::Internal(_) => PyRuntimeError::new_err(e.to_string()),
+    }
+}
+
+/// The JSON a `SyncResult` is built from (key names, never values).
+pub fn outcome_json(o: &SyncOutcome) -> String {
+    json!({
+        "app_id": o.app_id,
+        "deployment_id": o.deployment_id,
+        "requests": o.requests,
+        "deployment_phase": o.deployment_phase,
+        "rolled_back": o.rolled_back,
+        "changes": changes_json(&o.plan),
+        "warnings": o.plan.warnings().iter().map(|w| w.to_string()).collect::<Vec<_>>(),
+    })
+    .to_string()
+}
+
+fn changes_json(plan: &crate::sync::Plan) -> serde_json::Value {
+    plan.changes()
+        .iter()
+        .map(|c| {
+            json!([
+                c.key,
+                c.component,
+                c.action.as_str(),
+                c.reason.as_str(),
+                c.var_type.map(VarType::as_str),
+                c.scope.map(Scope::as_str),
+                c.source_key,
+            ])
+        })
+        .collect()
+}
+
+/// Runs an engine future to a Python result, blocking (GIL released, Ctrl-C honoured).
+pub fn run_blocking<T, F>(py: Python<'_>, fut: F) -> PyResult<T>
+where
+    F: Future<Output = Result<T, SyncError>> + Send + 'static,
+    T: Send + 'static,
+{
+    let (tx, mut rx) = tokio::sync::oneshot::channel();
+    let task = runtime().spawn(async move {
+        let _ = tx.send(fut.await);
+    });
+    loop {
+        let received = py.detach(|| {
+            runtime()
+                .block_on(async { tokio::time::timeout(Duration::from_millis(50), &mut rx).await })
+        });
+        match received {
+            Ok(Ok(result)) => return result.map_err(sync_err),
+            Ok(Err(_)) => return Err(PyRuntimeError::new_err("the sync task stopped")),
+            Err(_) => {
+                if let Err(err) = py.check_signals() {
+                    task.abort();
+                    return Err(err);
+                }
+            }
+        }
+    }
+}
+
+/// A plan made by `plan_sync`; `apply` (blocking) or `apply_async` (awaitable).
+#[pyclass(module = "do_envsync._native", frozen)]
+pub struct NativeSyncPlan {
+    pub(crate) engine: Engine,
+    pub(crate) planned: PlannedSync,
+}
+
+#[pymethods]
+impl NativeSyncPlan {
+    #[getter]
+    fn app_id(&self) -> String {
+        self.planned.app_id.clone()
+    }
+
+    #[getter]
+    fn has_changes(&self) -> bool {
+        self.planned.plan.has_changes()
+    }
+
+    #[getter]
+    fn will_deploy(&self) -> bool {
+        self.planned.plan.will_deploy()
+    }
+
+    #[getter]
+    fn requests(&self) -> u32 {
+        self.planned.requests
+    }
+
+    /// Seconds since the plan was made.
+    #[getter]
+    fn age(&self) -> f64 {
+        self.planned.plan.planned_at().elapsed().as_secs_f64()
+    }
+
+    fn changes_json(&self) -> String {
+        changes_json(&self.planned.plan).to_string()
+    }
+
+    fn warnings(&self) -> Vec<String> {
+        self.planned
+            .plan
+            .warnings()
+            .iter()
+            .map(|w| w.to_string())
+            .collect()
+    }
+
+    /// GENERAL values an import behaviour took from the destination.
+    fn imports(&self) -> Vec<(String, String)> {
+        self.planned.plan.imports().to_vec()
+    }
+
+    #[pyo3(signature = (*, wait=false, rollback_on_failure=false, replan=false, progress=None, lock_timeout=30.0))]
+    fn apply(
+        &self,
+        py: Python<'_>,
+        wait: bool,
+        rollback_on_failure: bool,
+        replan: bool,
+        progress: Option<Py<PyAny>>,
+        lock_timeout: f64,
+    ) -> PyResult<String> {
+        let settings = SettingsArgs {
+            wait,
+            rollback_on_failure,
+            replan,
+            progress,
+            lock_timeout,
+        }
+        .build()?;
+        let engine = self.engine.clone();
+        let planned = self.planned.clone();
+        let outcome = run_blocking(py, async move { engine.apply(planned, &settings).await })?;
+        Ok(outcome_json(&outcome))
+    }
+
+    #[pyo3(signature = (*, wait=false, rollback_on_failure=false, replan=false, progress=None, lock_timeout=30.0))]
+    fn apply_async<'py>(
+        &self,
+        py: Python<'py>,
+        wait: bool,
+        rollback_on_failure: bool,
+        replan: bool,
+        progress: Option<Py<PyAny>>,
+        lock_timeout: f64,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let settings = SettingsArgs {
+            wait,
+            rollback_on_failure,
+            replan,
+            progress,
+            lock_timeout,
+        }
+        .build()?;
+        let engine = self.engine.clone();
+        let planned = self.planned.clone();
+        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+            let outcome = engine.apply(planned, &settings).await.map_err(sync_err)?;
+            Ok(outcome_json(&outcome))
+        })
+    }
+
+    fn table(&self) -> String {
+        self.planned.plan.render_table()
+    }
+}

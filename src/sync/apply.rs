@@ -1,0 +1,604 @@
+//! Apply: the I/O half of a sync. Lock the app, read it once, plan, send at most one PUT,
+//! record state from the PUT response. Everything that decides *what* to change lives in
+//! the pure [`plan`](super::plan) module; this one only talks to DigitalOcean and the store.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use thiserror::Error;
+
+use super::desired::Desired;
+use super::options::SyncOptions;
+use super::plan::{
+    plan, plan_removal, spec_fingerprint, state_after_apply, Plan, PlanError, COMPONENT_KINDS,
+};
+use super::state::StateRecord;
+use crate::client::{operation, Client, Error as ApiError, Operation};
+use crate::store::{AppLock, Store, StoreError};
+
+/// Deployment phases after which nothing more happens.
+pub const FINAL_PHASES: [&str; 4] = ["ACTIVE", "ERROR", "CANCELED", "SUPERSEDED"];
+
+/// Called with each new deployment phase while waiting.
+pub type Progress = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// How an apply behaves.
+#[derive(Clone)]
+pub struct ApplySettings {
+    /// How long to wait for another sync of the same app to finish.
+    pub lock_timeout: Duration,
+    /// A plan older than this is checked against a fresh read of the app before applying.
+    pub stale_after: Duration,
+    /// When the app changed since planning: re-plan (true) or refuse with a conflict.
+    pub replan: bool,
+    /// Follow the deployment the PUT started until it reaches a final phase.
+    pub wait: bool,
+    /// With `wait`: when the deployment ends in ERROR, put back the previous env entries.
+    pub rollback_on_failure: bool,
+    /// With `wait`: give up waiting after this long (the sync itself has succeeded).
+    pub deploy_timeout: Duration,
+    pub progress: Option<Progress>,
+}
+
+impl Default for ApplySettings {
+    fn default() -> Self {
+        Self {
+            lock_timeout: Duration::from_secs(30),
+            stale_after: Duration::from_secs(2),
+            replan: false,
+            wait: false,
+            rollback_on_failure: false,
+            deploy_timeout: Duration::from_secs(30 * 60),
+            progress: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for ApplySettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApplySettings")
+            .field("lock_timeout", &self.lock_timeout)
+            .field("stale_after", &self.stale_after)
+            .field("replan", &self.replan)
+            .field("wait", &self.wait)
+            .field("rollback_on_failure", &self.rollback_on_failure)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a sync did not complete. Never holds a secret value.
+#[derive(Debug, Error)]
+pub enum SyncError {
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("app {app_id} changed since the plan was made; plan again (or apply with replan)")]
+    Conflict { app_id: String },
+    #[error("the response for app {app_id} has no app spec")]
+    MissingSpec { app_id: String },
+    #[error("deployment {deployment_id} of app {app_id} did not finish within {waited:?}")]
+    DeployTimeout {
+        app_id: String,
+        deployment_id: String,
+        waited: Duration,
+    },
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// What to plan: desired secrets, or the removal of what the sync wrote.
+#[derive(Debug, Clone)]
+enum Goal {
+    Sync(Desired),
+    Remove,
+}
+
+/// A plan together with what is needed to apply it later.
+#[derive(Debug, Clone)]
+pub struct PlannedSync {
+    pub app_id: String,
+    pub plan: Plan,
+    goal: Goal,
+    options: SyncOptions,
+    /// The app spec the plan was made from (as fetched, `EV[...]` strings included).
+    base_spec: Value,
+    /// Digest of the state the plan was made from: another sync's write shows up here
+    /// without a request.
+    state_digest: String,
+    /// API calls made so far.
+    pub requests: u32,
+}
+
+/// What an applied sync did.
+#[derive(Debug, Clone)]
+pub struct SyncOutcome {
+    pub app_id: String,
+    /// The plan that was applied (after any re-plan).
+    pub plan: Plan,
+    /// The deployment the PUT started; `None` when nothing changed.
+    pub deployment_id: Option<String>,
+    /// API calls made by this sync (retries of one call count once).
+    pub requests: u32,
+    /// The deployment's final phase, with `wait`.
+    pub deployment_phase: Option<String>,
+    /// The env entries were put back after a failed deployment.
+    pub rolled_back: bool,
+}
+
+fn op(name: &str) -> &'static Operation {
+    operation(name).expect("operation table has every App Platform operation")
+}
+
+fn state_digest(records: &[StateRecord]) -> String {
+    let mut h = Sha256::new();
+    for r in records {
+        for part in [
+            r.target.as_str(),
+            r.key.as_str(),
+            r.fingerprint.as_str(),
+            r.ev.as_deref().unwrap_or(""),
+            r.var_type.as_str(),
+            r.scope.as_str(),
+        ] {
+            h.update(part.as_bytes());
+            h.update([0]);
+        }
+    }
+    hex::encode(h.finalize())
+}
+
+/// The sync engine: a client and a state store.
+#[derive(Clone, Debug)]
+pub struct Engine {
+    client: Client,
+    store: Arc<Store>,
+}
+
+impl Engine {
+    pub fn new(client: Client, store: Arc<Store>) -> Self {
+        Self { client, store }
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+
+    async fn fetch_spec(&self, app_id: &str) -> Result<Value, SyncError> {
+        let app: Value = self
+            .client
+            .call(op("get"), &[("id", app_id)], &[], None)
+            .await?;
+        take_spec(app, app_id)
+    }
+
+    async fn load_state(&self, app_id: &str) -> Result<Vec<StateRecord>, SyncError> {
+        let store = self.store.clone();
+        let app_id = app_id.to_owned();
+        blocking(move || store.load_state(&app_id)).await
+    }
+
+    async fn save_state(&self, app_id: &str, records: Vec<StateRecord>) -> Result<(), SyncError> {
+        let store = self.store.clone();
+        let app_id = app_id.to_owned();
+        blocking(move || store.save_state(&app_id, &records)).await
+    }
+
+    async fn lock(&self, app_id: &str, timeout: Duration) -> Result<AppLock, SyncError> {
+        let store = self.store.clone();
+        let app_id = app_id.to_owned();
+        blocking(move || store.lock_app(&app_id, timeout)).await
+    }
+
+    fn make_plan(
+        &self,
+        goal: &Goal,
+        spec: &Value,
+        options: &SyncOptions,
+        state: &[StateRecord],
+    ) -> Result<Plan, SyncError> {
+        Ok(match goal {
+            Goal::Sync(desired) => {
+                plan(spec, desired, options, state, &self.store.fingerprinter())?
+            }
+            Goal::Remove => plan_removal(spec, state, options)?,
+        })
+    }
+
+    async fn plan_goal(
+        &self,
+        app_id: &str,
+        goal: Goal,
+        options: SyncOptions,
+    ) -> Result<PlannedSync, SyncError> {
+        // Options are checked before any request: bad input sends nothing.
+        options.validate().map_err(PlanError::from)?;
+        let spec = self.fetch_spec(app_id).await?;
+        let state = self.load_state(app_id).await?;
+        let plan = self.make_plan(&goal, &spec, &options, &state)?;
+        Ok(PlannedSync {
+            app_id: app_id.to_owned(),
+            plan,
+            goal,
+            options,
+            base_spec: spec,
+            state_digest: state_digest(&state),
+            requests: 1,
+        })
+    }
+
+    /// Reads the app (one GET) and plans a sync of `desired` into it. Changes nothing.
+    pub async fn plan(
+        &self,
+        app_id: &str,
+        desired: Desired,
+        options: SyncOptions,
+    ) -> Result<PlannedSync, SyncError> {
+        self.plan_goal(app_id, Goal::Sync(desired), options).await
+    }
+
+    /// Reads the app (one GET) and plans the removal of what the sync wrote.
+    pub async fn plan_removal(
+        &self,
+        app_id: &str,
+        options: SyncOptions,
+    ) -> Result<PlannedSync, SyncError> {
+        self.plan_goal(app_id, Goal::Remove, options).await
+    }
+
+    /// Applies a plan made earlier. Takes the app's lock; when the plan is older than
+    /// `stale_after` or another sync wrote state since, re-reads the app and refuses
+    /// (or re-plans) if it changed.
+    pub async fn apply(
+        &self,
+        mut planned: PlannedSync,
+        settings: &ApplySettings,
+    ) -> Result<SyncOutcome, SyncError> {
+        let _lock = self.lock(&planned.app_id, settings.lock_timeout).await?;
+        let state = self.load_state(&planned.app_id).await?;
+        let stale = planned.plan.planned_at().elapsed() > settings.stale_after;
+        if stale || state_digest(&state) != planned.state_digest {
+            let fresh = self.fetch_spec(&planned.app_id).await?;
+            planned.requests += 1;
+            let spec_changed = spec_fingerprint(&fresh) != planned.plan.base_fingerprint();
+            if spec_changed && !settings.replan {
+                return Err(SyncError::Conflict {
+                    app_id: planned.app_id,
+                });
+            }
+            if spec_changed || state_digest(&state) != planned.state_digest {
+                planned.plan = self.make_plan(&planned.goal, &fresh, &planned.options, &state)?;
+                planned.base_spec = fresh;
+            }
+        }
+        self.apply_locked(planned, state, settings).await
+    }
+
+    /// Plans and applies back to back under the app's lock: one request when nothing
+    /// changed (the GET), two when something did (GET and PUT).
+    pub async fn sync(
+        &self,
+        app_id: &str,
+        desired: Desired,
+        options: SyncOptions,
+        settings: &ApplySettings,
+    ) -> Result<SyncOutcome, SyncError> {
+        self.run_locked(app_id, Goal::Sync(desired), options, settings)
+            .await
+    }
+
+    /// Removes the keys the sync created and restores the keys it adopted.
+    pub async fn remove_synced(
+        &self,
+        app_id: &str,
+        options: SyncOptions,
+        settings: &ApplySettings,
+    ) -> Result<SyncOutcome, SyncError> {
+        self.run_locked(app_id, Goal::Remove, options, settings)
+            .await
+    }
+
+    async fn run_locked(
+        &self,
+        app_id: &str,
+        goal: Goal,
+        options: SyncOptions,
+        settings: &ApplySettings,
+    ) -> Result<SyncOutcome, SyncError> {
+        options.validate().map_err(PlanError::from)?;
+        let _lock = self.lock(app_id, settings.lock_timeout).await?;
+        let spec = self.fetch_spec(app_id).await?;
+        let state = self.load_state(app_id).await?;
+        let plan = self.make_plan(&goal, &spec, &options, &state)?;
+        let planned = PlannedSync {
+            app_id: app_id.to_owned(),
+            plan,
+            goal,
+            options,
+            base_spec: spec,
+            state_digest: state_digest(&state),
+            requests: 1,
+        };
+        self.apply_locked(planned, state, settings).await
+    }
+
+    /// The write half; the caller holds the app's lock.
+    async fn apply_locked(
+        &self,
+        planned: PlannedSync,
+        previous_state: Vec<StateRecord>,
+        settings: &ApplySettings,
+    ) -> Result<SyncOutcome, SyncError> {
+        let PlannedSync {
+            app_id,
+            plan,
+            base_spec,
+            mut requests,
+            ..
+        } = planned;
+        if !plan.has_changes() {
+            // Nothing to send: no PUT, no deployment. Matching keys still get recorded.
+            self.save_state(&app_id, state_after_apply(&plan, &app_id, &base_spec))
+                .await?;
+            return Ok(SyncOutcome {
+                app_id,
+                plan,
+                deployment_id: None,
+                requests,
+                deployment_phase: None,
+                rolled_back: false,
+            });
+        }
+        let app = self.put_spec(&app_id, plan.new_spec()).await?;
+        requests += 1;
+        let deployment_id = deployment_of(&app);
+        let new_spec = take_spec(app, &app_id)?;
+        self.save_state(&app_id, state_after_apply(&plan, &app_id, &new_spec))
+            .await?;
+
+        let mut outcome = SyncOutcome {
+            app_id,
+            plan,
+            deployment_id,
+            requests,
+            deployment_phase: None,
+            rolled_back: false,
+        };
+        if settings.wait {
+            if let Some(dep) = outcome.deployment_id.clone() {
+                let (phase, calls) = self.follow(&outcome.app_id, &dep, settings).await?;
+                outcome.requests += calls;
+                if phase == "ERROR" && settings.rollback_on_failure {
+                    let restored = restore_envs(&new_spec, &base_spec, outcome.plan.targets());
+                    self.put_spec(&outcome.app_id, &restored).await?;
+                    outcome.requests += 1;
+                    self.save_state(&outcome.app_id, previous_state).await?;
+                    outcome.rolled_back = true;
+                }
+                outcome.deployment_phase = Some(phase);
+            }
+        }
+        Ok(outcome)
+    }
+
+    async fn put_spec(&self, app_id: &str, spec: &Value) -> Result<Value, SyncError> {
+        let body = serde_json::to_vec(&json!({ "spec": spec }))
+            .map_err(|e| SyncError::Internal(format!("spec does not serialize: {e}")))?;
+        let resp: Value = self
+            .client
+            .call(
+                op("update"),
+                &[("id", app_id)],
+                &[],
+                Some(Bytes::from(body)),
+            )
+            .await?;
+        match resp {
+            Value::Object(mut m) => Ok(m.remove("app").unwrap_or(Value::Null)),
+            _ => Ok(Value::Null),
+        }
+    }
+
+    /// Polls the deployment until a final phase; returns it and the calls made.
+    async fn follow(
+        &self,
+        app_id: &str,
+        deployment_id: &str,
+        settings: &ApplySettings,
+    ) -> Result<(String, u32), SyncError> {
+        let started = Instant::now();
+        let mut delay = Duration::from_millis(100);
+        let mut last = String::new();
+        let mut calls = 0;
+        loop {
+            let resp: Value = self
+                .client
+                .call(
+                    op("get_deployment"),
+                    &[("app_id", app_id), ("deployment_id", deployment_id)],
+                    &[],
+                    None,
+                )
+                .await?;
+            calls += 1;
+            let phase = resp["deployment"]["phase"]
+                .as_str()
+                .unwrap_or("UNKNOWN")
+                .to_owned();
+            if phase != last {
+                if let Some(progress) = &settings.progress {
+                    progress(&phase);
+                }
+                last = phase.clone();
+            }
+            if FINAL_PHASES.contains(&phase.as_str()) {
+                return Ok((phase, calls));
+            }
+            if started.elapsed() > settings.deploy_timeout {
+                return Err(SyncError::DeployTimeout {
+                    app_id: app_id.to_owned(),
+                    deployment_id: deployment_id.to_owned(),
+                    waited: started.elapsed(),
+                });
+            }
+            tokio::time::sleep(delay).await;
+            delay = (delay * 3 / 2).min(Duration::from_secs(5));
+        }
+    }
+}
+
+fn take_spec(app: Value, app_id: &str) -> Result<Value, SyncError> {
+    let mut app = match app {
+        Value::Object(m) => m,
+        _ => {
+            return Err(SyncError::MissingSpec {
+                app_id: app_id.to_owned(),
+            })
+        }
+    };
+    // `GET /v2/apps/{id}` wraps the app in {"app": ...}; the PUT response is unwrapped above.
+    if let Some(Value::Object(inner)) = app.remove("app") {
+        app = inner;
+    }
+    match app.remove("spec") {
+        Some(spec @ Value::Object(_)) => Ok(spec),
+        _ => Err(SyncError::MissingSpec {
+            app_id: app_id.to_owned(),
+        }),
+    }
+}
+
+fn deployment_of(app: &Value) -> Option<String> {
+    ["pending_deployment", "in_progress_deployment"]
+        .iter()
+        .find_map(|k| app[*k]["id"].as_str())
+        .map(str::to_owned)
+}
+
+/// `current` with the `envs` of each target put back as they were in `previous`: exactly
+/// undoes a sync's change (SECRETs keep their original `EV[...]` strings).
+fn restore_envs(current: &Value, previous: &Value, targets: &[String]) -> Value {
+    let mut restored = current.clone();
+    for target in targets {
+        let (Some(dst), Some(src)) = (
+            target_mut(&mut restored, target),
+            target_ref(previous, target),
+        ) else {
+            continue;
+        };
+        match src.get("envs") {
+            Some(envs) => {
+                dst.insert("envs".to_owned(), envs.clone());
+            }
+            None => {
+                dst.remove("envs");
+            }
+        }
+    }
+    restored
+}
+
+fn target_ref<'a>(spec: &'a Value, target: &str) -> Option<&'a serde_json::Map<String, Value>> {
+    if target.is_empty() {
+        return spec.as_object();
+    }
+    COMPONENT_KINDS.iter().find_map(|kind| {
+        spec.get(*kind)?
+            .as_array()?
+            .iter()
+            .find(|c| c["name"].as_str() == Some(target))?
+            .as_object()
+    })
+}
+
+fn target_mut<'a>(
+    spec: &'a mut Value,
+    target: &str,
+) -> Option<&'a mut serde_json::Map<String, Value>> {
+    if target.is_empty() {
+        return spec.as_object_mut();
+    }
+    let kind = COMPONENT_KINDS.iter().find(|kind| {
+        spec.get(**kind)
+            .and_then(Value::as_array)
+            .is_some_and(|a| a.iter().any(|c| c["name"].as_str() == Some(target)))
+    })?;
+    spec.get_mut(*kind)?
+        .as_array_mut()?
+        .iter_mut()
+        .find(|c| c["name"].as_str() == Some(target))?
+        .as_object_mut()
+}
+
+async fn blocking<T, F>(f: F) -> Result<T, SyncError>
+where
+    F: FnOnce() -> Result<T, StoreError> + Send + 'static,
+    T: Send + 'static,
+{
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| SyncError::Internal(format!("store task failed: {e}")))?
+        .map_err(SyncError::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn restore_puts_back_only_target_envs() {
+        let previous = json!({"name": "a", "envs": [{"key": "A", "value": "EV[1:x:y]"}],
+            "services": [{"name": "web", "envs": [{"key": "W", "value": "1"}]}]});
+        let current = json!({"name": "a", "envs": [{"key": "A", "value": "EV[1:new:z]"},
+            {"key": "B", "value": "EV[1:b:b]"}], "extra": true,
+            "services": [{"name": "web", "envs": [{"key": "W", "value": "2"}]}]});
+        let restored = restore_envs(&current, &previous, &[String::new()]);
+        assert_eq!(restored["envs"], previous["envs"]);
+        assert_eq!(restored["services"], current["services"]);
+        assert_eq!(restored["extra"], true);
+        let restored = restore_envs(&current, &previous, &["web".to_owned()]);
+        assert_eq!(
+            restored["services"][0]["envs"],
+            previous["services"][0]["envs"]
+        );
+        assert_eq!(restored["envs"], current["envs"]);
+    }
+
+    #[test]
+    fn restore_removes_envs_the_target_did_not_have() {
+        let previous = json!({"name": "a"});
+        let current = json!({"name": "a", "envs": [{"key": "A", "value": "1"}]});
+        assert_eq!(
+            restore_envs(&current, &previous, &[String::new()]),
+            previous
+        );
+    }
+
+    #[test]
+    fn spec_is_taken_from_wrapped_and_bare_apps() {
+        let wrapped = json!({"app": {"id": "x", "spec": {"name": "a"}}});
+        assert_eq!(take_spec(wrapped, "x").unwrap(), json!({"name": "a"}));
+        let bare = json!({"id": "x", "spec": {"name": "b"}});
+        assert_eq!(take_spec(bare, "x").unwrap(), json!({"name": "b"}));
+        assert!(matches!(
+            take_spec(json!({"app": {}}), "x"),
+            Err(SyncError::MissingSpec { .. })
+        ));
+    }
+
+    #[test]
+    fn deployment_id_prefers_pending() {
+        let app = json!({"pending_deployment": {"id": "p"}, "in_progress_deployment": {"id": "i"}});
+        assert_eq!(deployment_of(&app).as_deref(), Some("p"));
+        assert_eq!(deployment_of(&json!({})), None);
+    }
+}
