@@ -34,6 +34,13 @@ def test_demo() -> None:
     assert "name: demo-shop" in r.stdout
     assert "EV[1:" in r.stdout  # the SECRET is shown only as DigitalOcean's ciphertext
     assert "sk_demo_not_a_real_key" not in r.stdout
+    # The sync part: first sync, a no-op, one change, drift repaired.
+    assert "requests: 2, new deployments: 1" in r.stdout
+    assert "no changes; no deployment; requests: 1, new deployments: 0" in r.stdout
+    assert "APP_DB_PASSWORD  update     drift" in r.stdout
+    assert "Managed keys equal the source: True" in r.stdout
+    for value in ("demo-password-1", "demo-token-1", "demo-token-2", "changed-in-the-control"):
+        assert value not in r.stdout + r.stderr
 
 
 def test_apps_commands(emu: Emulator) -> None:
