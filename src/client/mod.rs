@@ -1,6 +1,7 @@
 //! The DigitalOcean API client transport: configuration, auth, retries, rate-limit pacing,
 //! pagination, error mapping and the operation table. Works on raw bytes, `serde_json::Value`
 //! and any `DeserializeOwned` type; typed per-operation methods build on top of it.
+mod apps;
 mod config;
 mod error;
 mod operations;
@@ -11,6 +12,7 @@ pub(crate) mod retry;
 mod transport;
 mod urls;
 
+pub use apps::*;
 pub use config::{
     ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_PAGES, DEFAULT_TIMEOUT,
     TOKEN_ENV_VARS,
