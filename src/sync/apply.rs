@@ -13,7 +13,8 @@ use thiserror::Error;
 use super::desired::Desired;
 use super::options::SyncOptions;
 use super::plan::{
-    plan, plan_removal, spec_fingerprint, state_after_apply, Plan, PlanError, COMPONENT_KINDS,
+    plan, plan_removal, spec_fingerprint, state_after_apply, validate_desired, Plan, PlanError,
+    COMPONENT_KINDS,
 };
 use super::state::StateRecord;
 use crate::client::{operation, Client, Error as ApiError, Operation};
@@ -220,8 +221,8 @@ impl Engine {
         goal: Goal,
         options: SyncOptions,
     ) -> Result<PlannedSync, SyncError> {
-        // Options are checked before any request: bad input sends nothing.
-        options.validate().map_err(PlanError::from)?;
+        // Options and keys are checked before any request: bad input sends nothing.
+        validate_goal(&goal, &options)?;
         let spec = self.fetch_spec(app_id).await?;
         let state = self.load_state(app_id).await?;
         let plan = self.make_plan(&goal, &spec, &options, &state)?;
@@ -314,7 +315,7 @@ impl Engine {
         options: SyncOptions,
         settings: &ApplySettings,
     ) -> Result<SyncOutcome, SyncError> {
-        options.validate().map_err(PlanError::from)?;
+        validate_goal(&goal, &options)?;
         let _lock = self.lock(app_id, settings.lock_timeout).await?;
         let spec = self.fetch_spec(app_id).await?;
         let state = self.load_state(app_id).await?;
@@ -454,6 +455,14 @@ impl Engine {
             delay = (delay * 3 / 2).min(Duration::from_secs(5));
         }
     }
+}
+
+fn validate_goal(goal: &Goal, options: &SyncOptions) -> Result<(), SyncError> {
+    match goal {
+        Goal::Sync(desired) => validate_desired(desired, options)?,
+        Goal::Remove => options.validate().map_err(PlanError::from)?,
+    }
+    Ok(())
 }
 
 fn take_spec(app: Value, app_id: &str) -> Result<Value, SyncError> {

@@ -16,7 +16,7 @@ pub use fingerprint::{Fingerprinter, FINGERPRINT_KEY_LEN};
 pub use key_schema::{is_valid_env_key, InvalidKeyError, KeySchema, KeySchemaError};
 pub use options::{InitialSyncBehavior, OptionsError, SyncOptions, Targets};
 pub use plan::{
-    plan, plan_removal, spec_fingerprint, state_after_apply, Action, EnvChange, Plan, PlanError,
-    PlanKind, Reason, Warning,
+    plan, plan_removal, spec_fingerprint, state_after_apply, validate_desired, Action, EnvChange,
+    Plan, PlanError, PlanKind, Reason, Warning,
 };
 pub use state::{Origin, StateRecord, APP_TARGET};

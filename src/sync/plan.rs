@@ -612,6 +612,13 @@ struct Rendered {
     value: DesiredValue,
 }
 
+/// Checks the options and every rendered destination key without looking at a spec, so
+/// bad input is refused before any request is sent.
+pub fn validate_desired(desired: &Desired, options: &SyncOptions) -> Result<(), PlanError> {
+    options.validate()?;
+    render_all(desired, options).map(|_| ())
+}
+
 fn render_all(desired: &Desired, options: &SyncOptions) -> Result<Vec<Rendered>, PlanError> {
     let mut out = Vec::with_capacity(desired.len());
     let mut invalid = Vec::new();
