@@ -10,7 +10,6 @@ from __future__ import annotations
 from . import models
 from ._native import __version__
 from .client import AsyncClient, Client, RateLimit
-from .sync import AsyncSyncPlan, EnvChange, Store, SyncPlan, SyncResult
 from .errors import (
     AuthenticationError,
     ConflictError,
@@ -24,6 +23,7 @@ from .errors import (
     TransportError,
     ValidationError,
 )
+from .sync import AsyncSyncPlan, EnvChange, Store, SyncPlan, SyncResult
 
 __all__ = [
     "AsyncClient",
