@@ -19,6 +19,20 @@ where
     T: Send + 'static,
     E: Into<crate::client::Error> + Send + 'static,
 {
+    block_on_with(py, fut, |py, e: E| super::errors::to_pyerr(py, e.into()))
+}
+
+/// [`block_on`] with the caller's mapping of the future's error to a Python exception.
+pub fn block_on_with<T, E, F>(
+    py: Python<'_>,
+    fut: F,
+    to_pyerr: impl Fn(Python<'_>, E) -> PyErr,
+) -> PyResult<T>
+where
+    F: Future<Output = Result<T, E>> + Send + 'static,
+    T: Send + 'static,
+    E: Send + 'static,
+{
     let (tx, mut rx) = tokio::sync::oneshot::channel();
     let task = runtime().spawn(async move {
         let _ = tx.send(fut.await);
@@ -28,7 +42,7 @@ where
             runtime().block_on(async { tokio::time::timeout(SIGNAL_POLL, &mut rx).await })
         });
         match received {
-            Ok(Ok(result)) => return result.map_err(|e| super::errors::to_pyerr(py, e.into())),
+            Ok(Ok(result)) => return result.map_err(|e| to_pyerr(py, e)),
             Ok(Err(_closed)) => {
                 return Err(pyo3::exceptions::PyRuntimeError::new_err(
                     "the background task stopped without a result",

@@ -10,7 +10,7 @@ use pyo3::prelude::*;
 use serde_json::json;
 
 use super::errors::to_pyerr;
-use super::runtime::runtime;
+use super::runtime::block_on_with;
 use crate::store::{Store as CoreStore, StoreError};
 use crate::sync::{
     ApplySettings, Desired, DesiredValue, Engine, InitialSyncBehavior, KeySchema, Origin,
@@ -273,26 +273,7 @@ where
     F: Future<Output = Result<T, SyncError>> + Send + 'static,
     T: Send + 'static,
 {
-    let (tx, mut rx) = tokio::sync::oneshot::channel();
-    let task = runtime().spawn(async move {
-        let _ = tx.send(fut.await);
-    });
-    loop {
-        let received = py.detach(|| {
-            runtime()
-                .block_on(async { tokio::time::timeout(Duration::from_millis(50), &mut rx).await })
-        });
-        match received {
-            Ok(Ok(result)) => return result.map_err(sync_err),
-            Ok(Err(_)) => return Err(PyRuntimeError::new_err("the sync task stopped")),
-            Err(_) => {
-                if let Err(err) = py.check_signals() {
-                    task.abort();
-                    return Err(err);
-                }
-            }
-        }
-    }
+    block_on_with(py, fut, |_, e| sync_err(e))
 }
 
 /// A plan made by `plan_sync`; `apply` (blocking) or `apply_async` (awaitable).
