@@ -310,6 +310,42 @@ def test_a_killed_sync_releases_its_lock_and_the_next_run_converges(
     assert noop.deployment_id is None and emu.request_count() == 1
 
 
+OPEN_STORE = r"""
+import os, time
+import do_envsync
+
+go = os.environ["T_GO"]
+open(f"{go}.{os.getpid()}", "w").close()
+while not os.path.exists(go):
+    time.sleep(0.001)
+store = do_envsync.Store(os.environ["DO_ENVSYNC_STATE"])
+print(len(store.state("0f9a4b6e-7c1d-4e2a-9b3f-5d6c7e8f9a0b")))
+"""
+
+
+def test_processes_opening_a_fresh_store_at_once_all_succeed(tmp_path: Path) -> None:
+    """The first syncs of several CI jobs sharing a state file create it together."""
+    for round_ in range(3):
+        state = tmp_path / f"round-{round_}" / "state.db"
+        go = tmp_path / f"go-{round_}"
+        env = {**os.environ, "T_GO": str(go), "DO_ENVSYNC_STATE": str(state)}
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", OPEN_STORE],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(6)
+        ]
+        release(go, procs)
+        for proc in procs:
+            out, err = proc.communicate(timeout=60)
+            assert proc.returncode == 0, err
+            assert out.strip() == "0"
+
+
 def test_threads_of_one_process_share_a_store_safely(
     client: Client, emu: Emulator, tmp_path: Path
 ) -> None:

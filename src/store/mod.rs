@@ -248,6 +248,17 @@ impl Store {
         let key = load_or_create_key(&with_suffix(&path, ".key"))?;
         let lock_dir = with_suffix(&path, ".locks");
         create_private_dir(&lock_dir)?;
+        // Processes opening a fresh file at once would race on the WAL switch and the
+        // migration (SQLite can answer "locked" without waiting there): serialize them.
+        let open_lock_path = lock_dir.join(".open.lock");
+        let open_lock = private_options()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&open_lock_path)
+            .map_err(io_err("create", &open_lock_path))?;
+        fs4::FileExt::lock(&open_lock).map_err(io_err("lock", &open_lock_path))?;
 
         let sql = |source| StoreError::Sqlite {
             path: path.clone(),
@@ -265,6 +276,7 @@ impl Store {
         for suffix in ["-wal", "-shm"] {
             restrict(&with_suffix(&path, suffix))?;
         }
+        let _ = fs4::FileExt::unlock(&open_lock);
         Ok(Self {
             path,
             lock_dir,
