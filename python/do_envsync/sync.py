@@ -184,13 +184,13 @@ class _PlanBase:
         return self._native.age
 
     def __str__(self) -> str:
-        return plan_table(self.app_id, self.changes, self.warnings)
+        return plan_table(self.app_id, self.changes, self.warnings, imports=list(self.imports))
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} app_id={self.app_id!r}>\n{self}"
 
     def _repr_html_(self) -> str:
-        return plan_html(self.app_id, self.changes, self.warnings)
+        return plan_html(self.app_id, self.changes, self.warnings, imports=list(self.imports))
 
 
 class SyncPlan(_PlanBase):
