@@ -28,6 +28,9 @@ use crate::store::StoreError;
 /// Default number of apps written at the same time.
 pub const DEFAULT_FLEET_CONCURRENCY: usize = 8;
 
+/// Tries per app when its PUT keeps meeting 429 after the client's own retries.
+const RATE_LIMITED_ATTEMPTS: u32 = 3;
+
 /// One app finished (successfully or not).
 pub struct FleetEvent<'a> {
     /// Apps finished so far, this one included.
@@ -307,19 +310,33 @@ impl Engine {
                 self.fetch_spec(id).await?
             }
         };
-        let planned = self.plan_read_spec(
-            id,
-            Goal::Sync(app.desired.clone()),
-            options,
-            spec,
-            &state,
-            *requests,
-        )?;
-        if planned.plan.has_changes() {
-            // Counted before sending: a PUT that fails after its retries is still one call.
-            *requests += 1;
+        let mut attempt = 1;
+        loop {
+            let planned = self.plan_read_spec(
+                id,
+                Goal::Sync(app.desired.clone()),
+                options.clone(),
+                spec.clone(),
+                &state,
+                *requests,
+            )?;
+            if planned.plan.has_changes() {
+                // Counted before sending: a PUT that fails after its retries is still one call.
+                *requests += 1;
+            }
+            match self.apply_locked(planned, state.clone(), settings).await {
+                // A 429 means the PUT was not applied. It only happens when the account's
+                // burst limit is lower than the client knows and several PUTs were in
+                // flight; the pacer has now seen the exhausted budget and holds the next
+                // request until the window frees, so the app is tried again.
+                Err(SyncError::Api(ApiErrorKind::RateLimited { .. }))
+                    if attempt < RATE_LIMITED_ATTEMPTS =>
+                {
+                    attempt += 1;
+                }
+                result => return result,
+            }
         }
-        self.apply_locked(planned, state, settings).await
     }
 
     /// State digests of every app in the store.
