@@ -4,6 +4,7 @@ pacing under a tight burst limit, progress and the async twin."""
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -226,3 +227,34 @@ async def test_async_fleet(emu: Emulator) -> None:
     assert (noop.requests, noop.deployments) == (1, 0)
     missing = await client.sync_fleet({"nope": secrets("1")})
     assert isinstance(missing.errors["nope"], NotFoundError)
+
+
+def test_plan_offline_plans_without_io(tmp_path: Path) -> None:
+    # The native pure-plan entry the benchmarks time: no request, counts by action.
+    from do_envsync import _native
+
+    spec = {
+        "name": "offline",
+        "services": [
+            {"name": f"svc-{i}", "envs": [{"key": f"K{j}", "value": f"v{j}"} for j in range(5)]}
+            for i in range(3)
+        ],
+    }
+    same: list[tuple[str, str, str | None, str | None]] = [
+        (f"K{j}", f"v{j}", "GENERAL", None) for j in range(5)
+    ]
+    changed = [(k, v + "-new" if k == "K0" else v, t, s) for k, v, t, s in same]
+    components = ["svc-0", "svc-1", "svc-2"]
+    create, update, delete, unchanged, seconds = _native.plan_offline(
+        json.dumps(spec), [*changed, ("NEW", "x", None, None)], components=components
+    )
+    assert (create, update, delete) == (3, 3, 0)
+    assert unchanged == 12
+    assert 0 <= seconds < 5
+    store = Store(str(tmp_path / "offline.db"))
+    counts = _native.plan_offline(json.dumps(spec), same, store, "app-1", components=components)
+    assert counts[:4] == (0, 0, 0, 15)
+    with pytest.raises(ValueError):
+        _native.plan_offline("{not json", same)
+    with pytest.raises(ValueError):
+        _native.plan_offline(json.dumps(spec), same, components=["nope"])
