@@ -13,7 +13,7 @@ from typing import Any
 
 # The emulator serves plain http on loopback; azure-core refuses bearer tokens over http
 # unless told per request.
-HTTP = {"enforce_https": False}
+HTTP: dict[str, Any] = {"enforce_https": False}
 
 
 def set_envs(spec: dict[str, Any], secrets: Mapping[str, str]) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import itertools
 import json
 import math
 import os
@@ -24,16 +25,17 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import pydo  # noqa: E402
-from do_envsync import AsyncClient, Client, Store, _native  # noqa: E402
-from emulator_proc import EmulatorProcess  # noqa: E402
-from peers import HTTP, infisical_sync, naive_sync  # noqa: E402
-from pydo.aio import Client as PydoAsync  # noqa: E402
+import pydo
+from do_envsync import AsyncClient, Client, Store, _native
+from emulator_proc import EmulatorProcess
+from peers import HTTP, infisical_sync, naive_sync
+from pydo.aio import Client as PydoAsync
 
 HERE = Path(__file__).resolve().parent
 BURST = 250
@@ -117,10 +119,10 @@ def bench_per_sync(emu: EmulatorProcess, report: Report, state: Store) -> None:
     for case, (target, changed) in targets.items():
         version = {"no-op": "1", "1 change": "2", "100 changes": "3"}[case]
         desired = secrets_for(100, version, changed)
-        r, d = delta(emu, [ids["ours"]], lambda: ours.sync(ids["ours"], desired, state=state))
-        nr, nd = delta(emu, [ids["naive"]], lambda: naive_sync(pd, ids["naive"], desired))
+        r, d = delta(emu, [ids["ours"]], partial(ours.sync, ids["ours"], desired, state=state))
+        nr, nd = delta(emu, [ids["naive"]], partial(naive_sync, pd, ids["naive"], desired))
         ir, idep = delta(
-            emu, [ids["infisical"]], lambda: infisical_sync(pd, ids["infisical"], desired)
+            emu, [ids["infisical"]], partial(infisical_sync, pd, ids["infisical"], desired)
         )
         want_r, want_d = (int(x) for x in target.split("/"))
         report.add(
@@ -251,16 +253,16 @@ def speed_rows(report: Report, name: str, ours: Speed, peer: Speed) -> None:
         "3. client speed",
         f"{name}: requests/s",
         f"{ours.rps:,.0f}",
-        f"pydo {peer.rps:,.0f} ({ratio_rps:.1f}×)",
-        "≥ 5× pydo",
+        f"pydo {peer.rps:,.0f} ({ratio_rps:.1f}x)",
+        "≥ 5x pydo",
         met=ratio_rps >= 5,
     )
     report.add(
         "3. client speed",
         f"{name}: CPU s per 1,000 requests",
         f"{ours.cpu_per_k:.3f}",
-        f"pydo {peer.cpu_per_k:.3f} ({ratio_cpu:.1f}× less)",
-        "≥ 5× less",
+        f"pydo {peer.cpu_per_k:.3f} ({ratio_cpu:.1f}x less)",
+        "≥ 5x less",
         met=ratio_cpu >= 5,
     )
 
@@ -294,7 +296,7 @@ def bench_get(emu: EmulatorProcess, report: Report, calls: int) -> str:
 
         ours.add(block, run_ours)
         peer.add(block, run_peer)
-    speed_rows(report, f"apps.get ×{ours.requests}, sequential", ours, peer)
+    speed_rows(report, f"apps.get x{ours.requests}, sequential", ours, peer)
     return str(app_id)
 
 
@@ -322,7 +324,7 @@ def bench_list(emu: EmulatorProcess, report: Report, rounds: int, apps: int) -> 
     for _ in range(rounds):
         ours.add(pages, run_ours)
         peer.add(pages, run_peer)
-    speed_rows(report, f"apps.list of {apps} apps ×{rounds} ({pages} pages each)", ours, peer)
+    speed_rows(report, f"apps.list of {apps} apps x{rounds} ({pages} pages each)", ours, peer)
 
 
 def bench_concurrent(emu: EmulatorProcess, report: Report, app_id: str, calls: int) -> None:
@@ -354,7 +356,7 @@ def bench_concurrent(emu: EmulatorProcess, report: Report, app_id: str, calls: i
     for _ in range(2):
         ours.add(calls, lambda: asyncio.run(ours_run()))
         peer.add(calls, lambda: asyncio.run(peer_run()))
-    speed_rows(report, f"apps.get ×{ours.requests}, 32 concurrent (asyncio)", ours, peer)
+    speed_rows(report, f"apps.get x{ours.requests}, 32 concurrent (asyncio)", ours, peer)
 
 
 # 4. Plan computation -----------------------------------------------------------------------
@@ -397,14 +399,14 @@ def bench_plan(report: Report, sizes: list[int], repeats: int) -> None:
         met = None if n != 10_000 else inside_s < 0.005 and outside_s < 0.020
         report.add(
             "4. plan",
-            f"{n:,} entries × 20 components: in Rust / from Python",
+            f"{n:,} entries x 20 components: in Rust / from Python",
             f"{inside_s * 1000:.2f} ms / {outside_s * 1000:.2f} ms",
             "",
             target,
             met=met,
         )
     ordered = sorted(results)
-    growth = [results[b][0] / results[a][0] / (b / a) for a, b in zip(ordered, ordered[1:])]
+    growth = [results[b][0] / results[a][0] / (b / a) for a, b in itertools.pairwise(ordered)]
     report.add(
         "4. plan",
         "growth (time ratio ÷ size ratio; 1.0 = linear)",
@@ -424,7 +426,7 @@ def bench_plan(report: Report, sizes: list[int], repeats: int) -> None:
 
 def memory_child(base_url: str, token: str, tool: str) -> None:
     """Run in a fresh process: peak RSS growth while iterating the whole app list."""
-    import psutil
+    import psutil  # type: ignore[import-untyped]
 
     proc = psutil.Process()
     if tool == "ours":
@@ -553,7 +555,7 @@ def main() -> int:
         EmulatorProcess(burst_limit=LIFTED, hourly_limit=LIFTED) as lifted,
     ):
         state = Store(str(Path(tmp) / "state.db"))
-        print(f"seeding {fleet_size} apps × 10 envs")
+        print(f"seeding {fleet_size} apps x 10 envs")
         fleet_ids = seed_fleet(limited, fleet_size)
         ready_at = fleet_setup(limited, fleet_ids, state)
         # Work that does not touch the limited emulator while its burst window drains.
