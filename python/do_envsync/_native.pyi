@@ -16,6 +16,7 @@ __all__ = [
     "__version__",
     "check_model",
     "operations",
+    "plan_offline",
     "spec_json_to_yaml",
     "spec_yaml_to_json",
 ]
@@ -34,6 +35,7 @@ class NativeClient:
         max_attempts: int | None = None,
         retry_budget: float | None = None,
         pacing: bool = True,
+        burst_limit: int | None = None,
     ) -> Self: ...
     @property
     def base_url(self) -> str: ...
@@ -90,6 +92,22 @@ class NativeClient:
         wait: bool = False,
         lock_timeout: float = 30.0,
     ) -> str: ...
+    def sync_fleet(
+        self,
+        targets: list[tuple[str, list[tuple[str, str, str | None, str | None]]]],
+        store: Store,
+        *,
+        environment: str | None = None,
+        key_schema: str | None = None,
+        disable_secret_deletion: bool = False,
+        initial_sync_behavior: str | None = None,
+        components: list[str] | None = None,
+        var_type: str | None = None,
+        scope: str | None = None,
+        concurrency: int = 8,
+        progress: Callable[[int, int], object] | None = None,
+        lock_timeout: float = 30.0,
+    ) -> tuple[str, list[tuple[str, BaseException]]]: ...
 
 @final
 class PageIterator:
@@ -113,6 +131,7 @@ class NativeAsyncClient:
         max_attempts: int | None = None,
         retry_budget: float | None = None,
         pacing: bool = True,
+        burst_limit: int | None = None,
     ) -> Self: ...
     @property
     def base_url(self) -> str: ...
@@ -169,6 +188,22 @@ class NativeAsyncClient:
         wait: bool = False,
         lock_timeout: float = 30.0,
     ) -> Awaitable[str]: ...
+    def sync_fleet(
+        self,
+        targets: list[tuple[str, list[tuple[str, str, str | None, str | None]]]],
+        store: Store,
+        *,
+        environment: str | None = None,
+        key_schema: str | None = None,
+        disable_secret_deletion: bool = False,
+        initial_sync_behavior: str | None = None,
+        components: list[str] | None = None,
+        var_type: str | None = None,
+        scope: str | None = None,
+        concurrency: int = 8,
+        progress: Callable[[int, int], object] | None = None,
+        lock_timeout: float = 30.0,
+    ) -> Awaitable[tuple[str, list[tuple[str, BaseException]]]]: ...
 
 @final
 class AsyncPageIterator:
@@ -230,6 +265,22 @@ def check_model(schema: str, data_json: str) -> None: ...
 def spec_yaml_to_json(text: str) -> str: ...
 def spec_json_to_yaml(text: str) -> str: ...
 def operations() -> list[tuple[str, str, str, bool, str | None]]: ...
+def plan_offline(
+    spec_json: str,
+    secrets: list[tuple[str, str, str | None, str | None]],
+    store: Store | None = None,
+    app_id: str | None = None,
+    *,
+    environment: str | None = None,
+    key_schema: str | None = None,
+    disable_secret_deletion: bool = False,
+    initial_sync_behavior: str | None = None,
+    components: list[str] | None = None,
+    var_type: str | None = None,
+    scope: str | None = None,
+) -> tuple[int, int, int, int, float]:
+    """Plans against a spec given as JSON, with no I/O: (creates, updates, deletes,
+    unchanged, seconds in the planner)."""
 
 @disjoint_base
 class Store:

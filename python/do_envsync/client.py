@@ -17,10 +17,13 @@ from ._operations import AccountAPI, AppsAPI, AsyncAccountAPI, AsyncAppsAPI
 from ._transport import Query, dumps, encode_query
 from .sync import (
     AsyncSyncPlan,
+    FleetProgress,
+    FleetResult,
     Secrets,
     Store,
     SyncPlan,
     SyncResult,
+    fleet_targets,
     open_store,
     secret_tuples,
 )
@@ -65,7 +68,9 @@ class Client:
     defaults to https://api.digitalocean.com; plain `http://` is accepted for loopback only
     (the emulator). Retries (GET/PUT/DELETE and read-only POSTs, on 429/5xx/transport
     errors) use capped exponential backoff with full jitter: `max_attempts` tries within
-    `retry_budget` seconds.
+    `retry_budget` seconds. Pacing keeps requests under the rate limit the headers report
+    and under `burst_limit` requests per minute (default: DigitalOcean's 250); the headers
+    do not reveal the burst budget, so set it if your account's is lower.
     """
 
     apps: AppsAPI
@@ -82,11 +87,13 @@ class Client:
         max_attempts: int | None = None,
         retry_budget: float | None = None,
         pacing: bool = True,
+        burst_limit: int | None = None,
     ) -> None:
         self._native = _native.NativeClient(
             token,
             base_url=base_url,
             pacing=pacing,
+            burst_limit=burst_limit,
             **_settings(timeout, max_attempts, retry_budget),
         )
         self.apps = AppsAPI(self._native)
@@ -214,6 +221,49 @@ class Client:
         )
         return SyncResult.from_json(text)
 
+    def sync_fleet(
+        self,
+        fleet: Mapping[str, Secrets],
+        *,
+        environment: str | None = None,
+        key_schema: str | None = None,
+        disable_secret_deletion: bool = False,
+        initial_sync_behavior: str = "overwrite-destination",
+        components: Sequence[str] | None = None,
+        var_type: str = "SECRET",
+        scope: str = "RUN_AND_BUILD_TIME",
+        state: Store | str | os.PathLike[str] | None = None,
+        concurrency: int = 8,
+        progress: FleetProgress | None = None,
+        lock_timeout: float = 30.0,
+    ) -> FleetResult:
+        """Syncs many apps in one call: `fleet` maps an app id or name to its secrets.
+
+        Reads every app from `GET /v2/apps` pages (200 apps each; stops once every app was
+        seen) instead of one GET per app, plans each one, and PUTs only the apps that
+        changed, `concurrency` at a time, each under its lock and paced by the rate-limit
+        headers. An app another sync holds or wrote meanwhile is read again first. A no-op
+        over N apps costs ceil(N / 200) requests and no deployment. Options are those of
+        `sync`, applied to every app; `progress(done, total)` is called after each app
+        (`do_envsync.sync.text_progress()` draws a bar). Per-app failures land in
+        `FleetResult.errors`; invalid options raise `ValueError` before anything is sent.
+        """
+        native = self._native.sync_fleet(
+            fleet_targets(fleet),
+            open_store(state),
+            environment=environment,
+            key_schema=key_schema,
+            disable_secret_deletion=disable_secret_deletion,
+            initial_sync_behavior=initial_sync_behavior,
+            components=None if components is None else list(components),
+            var_type=var_type,
+            scope=scope,
+            concurrency=concurrency,
+            progress=progress,
+            lock_timeout=lock_timeout,
+        )
+        return FleetResult.from_native(native)
+
     def __repr__(self) -> str:
         return f"Client(base_url={self.base_url!r})"
 
@@ -240,11 +290,13 @@ class AsyncClient:
         max_attempts: int | None = None,
         retry_budget: float | None = None,
         pacing: bool = True,
+        burst_limit: int | None = None,
     ) -> None:
         self._native = _native.NativeAsyncClient(
             token,
             base_url=base_url,
             pacing=pacing,
+            burst_limit=burst_limit,
             **_settings(timeout, max_attempts, retry_budget),
         )
         self.apps = AsyncAppsAPI(self._native)
@@ -366,6 +418,49 @@ class AsyncClient:
             lock_timeout=lock_timeout,
         )
         return SyncResult.from_json(text)
+
+    async def sync_fleet(
+        self,
+        fleet: Mapping[str, Secrets],
+        *,
+        environment: str | None = None,
+        key_schema: str | None = None,
+        disable_secret_deletion: bool = False,
+        initial_sync_behavior: str = "overwrite-destination",
+        components: Sequence[str] | None = None,
+        var_type: str = "SECRET",
+        scope: str = "RUN_AND_BUILD_TIME",
+        state: Store | str | os.PathLike[str] | None = None,
+        concurrency: int = 8,
+        progress: FleetProgress | None = None,
+        lock_timeout: float = 30.0,
+    ) -> FleetResult:
+        """Syncs many apps in one call: `fleet` maps an app id or name to its secrets.
+
+        Reads every app from `GET /v2/apps` pages (200 apps each; stops once every app was
+        seen) instead of one GET per app, plans each one, and PUTs only the apps that
+        changed, `concurrency` at a time, each under its lock and paced by the rate-limit
+        headers. An app another sync holds or wrote meanwhile is read again first. A no-op
+        over N apps costs ceil(N / 200) requests and no deployment. Options are those of
+        `sync`, applied to every app; `progress(done, total)` is called after each app
+        (`do_envsync.sync.text_progress()` draws a bar). Per-app failures land in
+        `FleetResult.errors`; invalid options raise `ValueError` before anything is sent.
+        """
+        native = await self._native.sync_fleet(
+            fleet_targets(fleet),
+            open_store(state),
+            environment=environment,
+            key_schema=key_schema,
+            disable_secret_deletion=disable_secret_deletion,
+            initial_sync_behavior=initial_sync_behavior,
+            components=None if components is None else list(components),
+            var_type=var_type,
+            scope=scope,
+            concurrency=concurrency,
+            progress=progress,
+            lock_timeout=lock_timeout,
+        )
+        return FleetResult.from_native(native)
 
     def __repr__(self) -> str:
         return f"AsyncClient(base_url={self.base_url!r})"

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TextIO
 
 from . import _native
 from .display import plan_html, plan_table, result_summary
@@ -20,10 +21,12 @@ from .display import plan_html, plan_table, result_summary
 __all__ = [
     "AsyncSyncPlan",
     "EnvChange",
+    "FleetResult",
     "Secrets",
     "Store",
     "SyncPlan",
     "SyncResult",
+    "text_progress",
 ]
 
 Secrets = Mapping[str, "str | Mapping[str, str]"]
@@ -246,3 +249,89 @@ class AsyncSyncPlan(_PlanBase):
             lock_timeout=lock_timeout,
         )
         return SyncResult.from_json(text)
+
+
+FleetProgress = Callable[[int, int], None]
+"""Called after each app of a fleet sync with (apps done, apps in total)."""
+
+
+def fleet_targets(
+    fleet: Mapping[str, Secrets],
+) -> list[tuple[str, list[tuple[str, str, str | None, str | None]]]]:
+    """The fleet in the shape the core takes: [(app id or name, secrets), ...]."""
+    if not isinstance(fleet, Mapping):
+        raise TypeError("the fleet must be a mapping of app id or name -> secrets")
+    out = []
+    for app, secrets in fleet.items():
+        if not isinstance(app, str) or not app:
+            raise TypeError("fleet keys must be app ids or names (non-empty strings)")
+        out.append((app, secret_tuples(secrets)))
+    return out
+
+
+@dataclass(frozen=True)
+class FleetResult:
+    """What a fleet sync did, keyed by the app id or name given. Key names only, never values.
+
+    An app is in exactly one of `results` (synced, or nothing to change) and `errors` (the
+    exception a single `sync` of it would have raised, e.g. `NotFoundError` for an unknown
+    name); one app's failure never stops the others.
+    """
+
+    results: dict[str, SyncResult]
+    errors: dict[str, Exception]
+    requests: int
+    """Every API call the fleet sync made: the list pages, plus per app any re-read and PUT."""
+    list_requests: int
+    """Pages of `GET /v2/apps` read (200 apps each)."""
+    deployments: int
+    """Apps PUT (every PUT starts a deployment)."""
+
+    @classmethod
+    def from_native(cls, native: tuple[str, list[tuple[str, BaseException]]]) -> FleetResult:
+        text, failures = native
+        data = json.loads(text)
+        errors: dict[str, Exception] = {}
+        for app, exc in failures:
+            # The core only produces Exception subclasses; anything else is re-raised.
+            if not isinstance(exc, Exception):
+                raise exc
+            errors[app] = exc
+        return cls(
+            results={
+                app: SyncResult.from_json(json.dumps(r)) for app, r in data["results"].items()
+            },
+            errors=errors,
+            requests=int(data["requests"]),
+            list_requests=int(data["list_requests"]),
+            deployments=int(data["deployments"]),
+        )
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def __str__(self) -> str:
+        changed = sum(1 for r in self.results.values() if r.deployment_id is not None)
+        lines = [
+            f"{len(self.results) + len(self.errors)} apps: {changed} changed, "
+            f"{len(self.results) - changed} unchanged, {len(self.errors)} failed; "
+            f"{self.requests} requests ({self.list_requests} list pages), "
+            f"{self.deployments} deployments"
+        ]
+        lines += [f"  {app}: {type(e).__name__}: {e}" for app, e in self.errors.items()]
+        return "\n".join(lines)
+
+
+def text_progress(stream: TextIO | None = None, width: int = 30) -> FleetProgress:
+    """A one-line text progress bar for `sync_fleet(progress=...)` (terminals and Jupyter)."""
+
+    def show(done: int, total: int) -> None:
+        out = stream if stream is not None else sys.stderr
+        filled = width * done // total if total else width
+        bar = "#" * filled + "." * (width - filled)
+        end = "\n" if done >= total else ""
+        out.write(f"\r[{bar}] {done}/{total} apps{end}")
+        out.flush()
+
+    return show

@@ -15,8 +15,9 @@ use tokio::sync::Mutex;
 use super::errors::to_pyerr;
 use super::runtime::{block_on, runtime};
 use super::sync::{
-    desired_from, outcome_json, run_blocking, sync_err, NativeSyncPlan, OptionArgs, SecretTuple,
-    SettingsArgs, Store,
+    desired_from, fleet_report_py, fleet_settings, fleet_targets, outcome_json, run_blocking,
+    sync_err, FleetReportPy, FleetTarget, NativeSyncPlan, OptionArgs, SecretTuple, SettingsArgs,
+    Store,
 };
 use crate::client::{operation, Client, Error, Operation, Pages, Response, RetryConfig};
 use crate::sync::Engine;
@@ -28,8 +29,15 @@ fn build_client(
     max_attempts: Option<u32>,
     retry_budget: Option<f64>,
     pacing: bool,
+    burst_limit: Option<u32>,
 ) -> PyResult<Client> {
     let mut builder = Client::builder().pacing(pacing);
+    if let Some(limit) = burst_limit {
+        if limit == 0 {
+            return Err(PyValueError::new_err("burst_limit must be at least 1"));
+        }
+        builder = builder.burst_limit(Some((limit, Duration::from_secs(60))));
+    }
     if let Some(token) = token {
         builder = builder.token(token);
     }
@@ -123,7 +131,7 @@ pub struct NativeClient {
 #[pymethods]
 impl NativeClient {
     #[new]
-    #[pyo3(signature = (token=None, *, base_url=None, timeout=None, max_attempts=None, retry_budget=None, pacing=true))]
+    #[pyo3(signature = (token=None, *, base_url=None, timeout=None, max_attempts=None, retry_budget=None, pacing=true, burst_limit=None))]
     fn new(
         token: Option<String>,
         base_url: Option<String>,
@@ -131,8 +139,17 @@ impl NativeClient {
         max_attempts: Option<u32>,
         retry_budget: Option<f64>,
         pacing: bool,
+        burst_limit: Option<u32>,
     ) -> PyResult<Self> {
-        let client = build_client(token, base_url, timeout, max_attempts, retry_budget, pacing)?;
+        let client = build_client(
+            token,
+            base_url,
+            timeout,
+            max_attempts,
+            retry_budget,
+            pacing,
+            burst_limit,
+        )?;
         Ok(Self { client })
     }
 
@@ -303,6 +320,43 @@ impl NativeClient {
         Ok(outcome_json(&outcome))
     }
 
+    #[pyo3(signature = (targets, store, *, environment=None, key_schema=None, disable_secret_deletion=false, initial_sync_behavior=None, components=None, var_type=None, scope=None, concurrency=8, progress=None, lock_timeout=30.0))]
+    #[allow(clippy::too_many_arguments)]
+    fn sync_fleet(
+        &self,
+        py: Python<'_>,
+        targets: Vec<FleetTarget>,
+        store: PyRef<'_, Store>,
+        environment: Option<String>,
+        key_schema: Option<String>,
+        disable_secret_deletion: bool,
+        initial_sync_behavior: Option<String>,
+        components: Option<Vec<String>>,
+        var_type: Option<String>,
+        scope: Option<String>,
+        concurrency: usize,
+        progress: Option<Py<PyAny>>,
+        lock_timeout: f64,
+    ) -> PyResult<FleetReportPy> {
+        let targets = fleet_targets(targets)?;
+        let options = OptionArgs {
+            environment,
+            key_schema,
+            disable_secret_deletion,
+            initial_sync_behavior,
+            components,
+            var_type,
+            scope,
+        }
+        .build()?;
+        let settings = fleet_settings(concurrency, lock_timeout, progress)?;
+        let engine = Engine::new(self.client.clone(), store.inner.clone());
+        let report = run_blocking(py, async move {
+            engine.sync_fleet(targets, options, settings).await
+        })?;
+        Ok(fleet_report_py(report))
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "NativeClient(base_url={:?})",
@@ -345,7 +399,7 @@ pub struct NativeAsyncClient {
 #[pymethods]
 impl NativeAsyncClient {
     #[new]
-    #[pyo3(signature = (token=None, *, base_url=None, timeout=None, max_attempts=None, retry_budget=None, pacing=true))]
+    #[pyo3(signature = (token=None, *, base_url=None, timeout=None, max_attempts=None, retry_budget=None, pacing=true, burst_limit=None))]
     fn new(
         token: Option<String>,
         base_url: Option<String>,
@@ -353,8 +407,17 @@ impl NativeAsyncClient {
         max_attempts: Option<u32>,
         retry_budget: Option<f64>,
         pacing: bool,
+        burst_limit: Option<u32>,
     ) -> PyResult<Self> {
-        let client = build_client(token, base_url, timeout, max_attempts, retry_budget, pacing)?;
+        let client = build_client(
+            token,
+            base_url,
+            timeout,
+            max_attempts,
+            retry_budget,
+            pacing,
+            burst_limit,
+        )?;
         Ok(Self { client })
     }
 
@@ -536,6 +599,46 @@ impl NativeAsyncClient {
                 .await
                 .map_err(sync_err)?;
             Ok(outcome_json(&outcome))
+        })
+    }
+
+    #[pyo3(signature = (targets, store, *, environment=None, key_schema=None, disable_secret_deletion=false, initial_sync_behavior=None, components=None, var_type=None, scope=None, concurrency=8, progress=None, lock_timeout=30.0))]
+    #[allow(clippy::too_many_arguments)]
+    fn sync_fleet<'py>(
+        &self,
+        py: Python<'py>,
+        targets: Vec<FleetTarget>,
+        store: PyRef<'_, Store>,
+        environment: Option<String>,
+        key_schema: Option<String>,
+        disable_secret_deletion: bool,
+        initial_sync_behavior: Option<String>,
+        components: Option<Vec<String>>,
+        var_type: Option<String>,
+        scope: Option<String>,
+        concurrency: usize,
+        progress: Option<Py<PyAny>>,
+        lock_timeout: f64,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let targets = fleet_targets(targets)?;
+        let options = OptionArgs {
+            environment,
+            key_schema,
+            disable_secret_deletion,
+            initial_sync_behavior,
+            components,
+            var_type,
+            scope,
+        }
+        .build()?;
+        let settings = fleet_settings(concurrency, lock_timeout, progress)?;
+        let engine = Engine::new(self.client.clone(), store.inner.clone());
+        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+            let report = engine
+                .sync_fleet(targets, options, settings)
+                .await
+                .map_err(sync_err)?;
+            Ok(fleet_report_py(report))
         })
     }
 

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use pyo3::exceptions::{PyOSError, PyRuntimeError, PyTimeoutError, PyValueError};
+use pyo3::exceptions::{PyBaseException, PyOSError, PyRuntimeError, PyTimeoutError, PyValueError};
 use pyo3::prelude::*;
 use serde_json::json;
 
@@ -13,8 +13,9 @@ use super::errors::to_pyerr;
 use super::runtime::block_on_with;
 use crate::store::{Store as CoreStore, StoreError};
 use crate::sync::{
-    ApplySettings, Desired, DesiredValue, Engine, InitialSyncBehavior, KeySchema, Origin,
-    PlannedSync, Scope, SyncError, SyncOptions, SyncOutcome, Targets, VarType,
+    Action, ApplySettings, Desired, DesiredValue, Engine, Fingerprinter, FleetEvent, FleetProgress,
+    FleetReport, FleetSettings, InitialSyncBehavior, KeySchema, Origin, PlannedSync, Scope,
+    SyncError, SyncOptions, SyncOutcome, Targets, VarType,
 };
 
 /// The SQLite state store (fingerprints and `EV[...]` strings, never plaintexts).
@@ -232,12 +233,17 @@ pub fn sync_err(e: SyncError) -> PyErr {
             )
         }),
         SyncError::DeployTimeout { .. } => PyTimeoutError::new_err(e.to_string()),
+        SyncError::DuplicateTarget { .. } => PyValueError::new_err(e.to_string()),
         SyncError::Internal(_) => PyRuntimeError::new_err(e.to_string()),
     }
 }
 
 /// The JSON a `SyncResult` is built from (key names, never values).
 pub fn outcome_json(o: &SyncOutcome) -> String {
+    outcome_value(o).to_string()
+}
+
+fn outcome_value(o: &SyncOutcome) -> serde_json::Value {
     json!({
         "app_id": o.app_id,
         "deployment_id": o.deployment_id,
@@ -247,7 +253,6 @@ pub fn outcome_json(o: &SyncOutcome) -> String {
         "changes": changes_json(&o.plan),
         "warnings": o.plan.warnings().iter().map(|w| w.to_string()).collect::<Vec<_>>(),
     })
-    .to_string()
 }
 
 fn changes_json(plan: &crate::sync::Plan) -> serde_json::Value {
@@ -382,4 +387,133 @@ impl NativeSyncPlan {
     fn table(&self) -> String {
         self.planned.plan.render_table()
     }
+}
+
+/// One fleet entry from Python: (app id or name, secrets).
+pub type FleetTarget = (String, Vec<SecretTuple>);
+
+pub fn fleet_targets(targets: Vec<FleetTarget>) -> PyResult<Vec<(String, Desired)>> {
+    targets
+        .into_iter()
+        .map(|(app, secrets)| Ok((app, desired_from(secrets)?)))
+        .collect()
+}
+
+/// Fleet settings from the Python keywords; `progress(done, total)` after each app.
+pub fn fleet_settings(
+    concurrency: usize,
+    lock_timeout: f64,
+    progress: Option<Py<PyAny>>,
+) -> PyResult<FleetSettings> {
+    if concurrency == 0 {
+        return Err(PyValueError::new_err("concurrency must be at least 1"));
+    }
+    let lock_timeout = Duration::try_from_secs_f64(lock_timeout)
+        .map_err(|_| PyValueError::new_err("lock_timeout must be a non-negative number"))?;
+    let progress = progress.map(|cb| {
+        let f: FleetProgress = Arc::new(move |event: &FleetEvent<'_>| {
+            Python::attach(|py| {
+                if let Err(err) = cb.call1(py, (event.done, event.total)) {
+                    err.write_unraisable(py, None);
+                }
+            })
+        });
+        f
+    });
+    Ok(FleetSettings {
+        concurrency,
+        lock_timeout,
+        progress,
+    })
+}
+
+/// (results JSON, [(app, exception)]).
+pub type FleetReportPy = (String, Vec<(String, Py<PyBaseException>)>);
+
+/// A fleet report for Python: the JSON of the successful results and request counts, and
+/// each failed app's exception (the same classes a single sync raises).
+pub fn fleet_report_py(report: FleetReport) -> FleetReportPy {
+    let mut results = serde_json::Map::new();
+    let mut requests = serde_json::Map::new();
+    let mut errors = Vec::new();
+    let (total_requests, deployments) = (report.requests(), report.deployments());
+    for (target, app) in report.apps {
+        requests.insert(target.clone(), json!(app.requests));
+        match app.result {
+            Ok(outcome) => {
+                results.insert(target, outcome_value(&outcome));
+            }
+            Err(e) => {
+                let exc = Python::attach(|py| sync_err(e).into_value(py));
+                errors.push((target, exc));
+            }
+        }
+    }
+    let text = json!({
+        "results": results,
+        "app_requests": requests,
+        "list_requests": report.list_requests,
+        "requests": total_requests,
+        "deployments": deployments,
+    })
+    .to_string();
+    (text, errors)
+}
+
+/// Plans a sync against a spec given as JSON, with no I/O: for measuring the planner from
+/// Python. State comes from `store` for `app_id` when both are given (none otherwise).
+/// Returns (creates, updates, deletes, unchanged, seconds spent in the planner alone).
+#[pyfunction]
+#[pyo3(signature = (spec_json, secrets, store=None, app_id=None, *, environment=None, key_schema=None, disable_secret_deletion=false, initial_sync_behavior=None, components=None, var_type=None, scope=None))]
+#[allow(clippy::too_many_arguments)]
+pub fn plan_offline(
+    py: Python<'_>,
+    spec_json: &str,
+    secrets: Vec<SecretTuple>,
+    store: Option<PyRef<'_, Store>>,
+    app_id: Option<String>,
+    environment: Option<String>,
+    key_schema: Option<String>,
+    disable_secret_deletion: bool,
+    initial_sync_behavior: Option<String>,
+    components: Option<Vec<String>>,
+    var_type: Option<String>,
+    scope: Option<String>,
+) -> PyResult<(usize, usize, usize, usize, f64)> {
+    let desired = desired_from(secrets)?;
+    let options = OptionArgs {
+        environment,
+        key_schema,
+        disable_secret_deletion,
+        initial_sync_behavior,
+        components,
+        var_type,
+        scope,
+    }
+    .build()?;
+    let store = store.map(|s| s.inner.clone());
+    py.detach(move || {
+        let spec: serde_json::Value = serde_json::from_str(spec_json)
+            .map_err(|e| PyValueError::new_err(format!("spec_json is not JSON: {e}")))?;
+        let (state, fp) = match (&store, &app_id) {
+            (Some(store), Some(app_id)) => (
+                store.load_state(app_id).map_err(store_err)?,
+                store.fingerprinter(),
+            ),
+            (Some(store), None) => (Vec::new(), store.fingerprinter()),
+            (None, _) => (Vec::new(), Fingerprinter::new(rand::random())),
+        };
+        let started = std::time::Instant::now();
+        let plan = crate::sync::plan(&spec, &desired, &options, &state, &fp)
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        let elapsed = started.elapsed().as_secs_f64();
+        let count = |action: Action| plan.changes().iter().filter(|c| c.action == action).count();
+        Ok((
+            count(Action::Create),
+            count(Action::Update),
+            count(Action::Delete),
+            count(Action::Unchanged),
+            elapsed,
+        ))
+    })
 }

@@ -89,13 +89,19 @@ pub enum SyncError {
         deployment_id: String,
         waited: Duration,
     },
+    #[error("app {app_id} is listed more than once in the fleet (as {first:?} and {second:?})")]
+    DuplicateTarget {
+        app_id: String,
+        first: String,
+        second: String,
+    },
     #[error("internal error: {0}")]
     Internal(String),
 }
 
 /// What to plan: desired secrets, or the removal of what the sync wrote.
 #[derive(Debug, Clone)]
-enum Goal {
+pub(super) enum Goal {
     Sync(Desired),
     Remove,
 }
@@ -132,11 +138,11 @@ pub struct SyncOutcome {
     pub rolled_back: bool,
 }
 
-fn op(name: &str) -> &'static Operation {
+pub(super) fn op(name: &str) -> &'static Operation {
     operation(name).expect("operation table has every App Platform operation")
 }
 
-fn state_digest(records: &[StateRecord]) -> String {
+pub(super) fn state_digest(records: &[StateRecord]) -> String {
     let mut h = Sha256::new();
     for r in records {
         for part in [
@@ -174,7 +180,7 @@ impl Engine {
         &self.store
     }
 
-    async fn fetch_spec(&self, app_id: &str) -> Result<Value, SyncError> {
+    pub(super) async fn fetch_spec(&self, app_id: &str) -> Result<Value, SyncError> {
         let app: Value = self
             .client
             .call(op("get"), &[("id", app_id)], &[], None)
@@ -182,7 +188,7 @@ impl Engine {
         take_spec(app, app_id)
     }
 
-    async fn load_state(&self, app_id: &str) -> Result<Vec<StateRecord>, SyncError> {
+    pub(super) async fn load_state(&self, app_id: &str) -> Result<Vec<StateRecord>, SyncError> {
         let store = self.store.clone();
         let app_id = app_id.to_owned();
         blocking(move || store.load_state(&app_id)).await
@@ -194,7 +200,7 @@ impl Engine {
         blocking(move || store.save_state(&app_id, &records)).await
     }
 
-    async fn lock(&self, app_id: &str, timeout: Duration) -> Result<AppLock, SyncError> {
+    pub(super) async fn lock(&self, app_id: &str, timeout: Duration) -> Result<AppLock, SyncError> {
         let store = self.store.clone();
         let app_id = app_id.to_owned();
         blocking(move || store.lock_app(&app_id, timeout)).await
@@ -319,21 +325,35 @@ impl Engine {
         let _lock = self.lock(app_id, settings.lock_timeout).await?;
         let spec = self.fetch_spec(app_id).await?;
         let state = self.load_state(app_id).await?;
-        let plan = self.make_plan(&goal, &spec, &options, &state)?;
-        let planned = PlannedSync {
+        let planned = self.plan_read_spec(app_id, goal, options, spec, &state, 1)?;
+        self.apply_locked(planned, state, settings).await
+    }
+
+    /// Plans against a spec the caller already read (a GET, or a page of the app list);
+    /// `requests` is what reading it cost this app. Pure: no I/O.
+    pub(super) fn plan_read_spec(
+        &self,
+        app_id: &str,
+        goal: Goal,
+        options: SyncOptions,
+        spec: Value,
+        state: &[StateRecord],
+        requests: u32,
+    ) -> Result<PlannedSync, SyncError> {
+        let plan = self.make_plan(&goal, &spec, &options, state)?;
+        Ok(PlannedSync {
             app_id: app_id.to_owned(),
             plan,
             goal,
             options,
             base_spec: spec,
-            state_digest: state_digest(&state),
-            requests: 1,
-        };
-        self.apply_locked(planned, state, settings).await
+            state_digest: state_digest(state),
+            requests,
+        })
     }
 
     /// The write half; the caller holds the app's lock.
-    async fn apply_locked(
+    pub(super) async fn apply_locked(
         &self,
         planned: PlannedSync,
         previous_state: Vec<StateRecord>,
@@ -465,7 +485,7 @@ fn validate_goal(goal: &Goal, options: &SyncOptions) -> Result<(), SyncError> {
     Ok(())
 }
 
-fn take_spec(app: Value, app_id: &str) -> Result<Value, SyncError> {
+pub(super) fn take_spec(app: Value, app_id: &str) -> Result<Value, SyncError> {
     let mut app = match app {
         Value::Object(m) => m,
         _ => {
@@ -548,7 +568,7 @@ fn target_mut<'a>(
         .as_object_mut()
 }
 
-async fn blocking<T, F>(f: F) -> Result<T, SyncError>
+pub(super) async fn blocking<T, F>(f: F) -> Result<T, SyncError>
 where
     F: FnOnce() -> Result<T, StoreError> + Send + 'static,
     T: Send + 'static,

@@ -5,6 +5,7 @@
 pub mod apply;
 pub mod desired;
 pub mod fingerprint;
+pub mod fleet;
 pub mod key_schema;
 pub mod options;
 pub mod plan;
@@ -13,6 +14,10 @@ pub mod state;
 pub use apply::{ApplySettings, Engine, PlannedSync, Progress, SyncError, SyncOutcome};
 pub use desired::{Desired, DesiredValue, ParseEnumError, Scope, VarType};
 pub use fingerprint::{Fingerprinter, FINGERPRINT_KEY_LEN};
+pub use fleet::{
+    FleetAppResult, FleetEvent, FleetProgress, FleetReport, FleetSettings,
+    DEFAULT_FLEET_CONCURRENCY,
+};
 pub use key_schema::{is_valid_env_key, InvalidKeyError, KeySchema, KeySchemaError};
 pub use options::{InitialSyncBehavior, OptionsError, SyncOptions, Targets};
 pub use plan::{
