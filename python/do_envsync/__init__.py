@@ -23,7 +23,7 @@ from .errors import (
     TransportError,
     ValidationError,
 )
-from .sync import AsyncSyncPlan, EnvChange, Store, SyncPlan, SyncResult
+from .sync import AsyncSyncPlan, EnvChange, FleetResult, Store, SyncPlan, SyncResult
 
 __all__ = [
     "AsyncClient",
@@ -34,6 +34,7 @@ __all__ = [
     "DecodeError",
     "DigitalOceanError",
     "EnvChange",
+    "FleetResult",
     "LockTimeoutError",
     "NotFoundError",
     "PermissionDeniedError",
