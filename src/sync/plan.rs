@@ -433,38 +433,40 @@ impl fmt::Display for Plan {
 /// SHA-256 (hex) of a JSON value's canonical form (object keys sorted, no spaces),
 /// so the same spec fingerprints the same whatever its key order.
 pub fn spec_fingerprint(spec: &Value) -> String {
-    fn write(v: &Value, out: &mut String) {
+    // Canonical JSON (object keys sorted) streamed straight into the hash: no
+    // intermediate string, no allocation per key or scalar.
+    fn write(v: &Value, h: &mut Sha256) {
         match v {
             Value::Object(map) => {
-                let mut keys: Vec<&String> = map.keys().collect();
-                keys.sort();
-                out.push('{');
-                for (i, k) in keys.into_iter().enumerate() {
+                let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+                entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+                h.update(b"{");
+                for (i, (k, v)) in entries.into_iter().enumerate() {
                     if i > 0 {
-                        out.push(',');
+                        h.update(b",");
                     }
-                    out.push_str(&Value::String(k.clone()).to_string());
-                    out.push(':');
-                    write(&map[k], out);
+                    serde_json::to_writer(&mut *h, k).expect("hashing cannot fail");
+                    h.update(b":");
+                    write(v, h);
                 }
-                out.push('}');
+                h.update(b"}");
             }
             Value::Array(items) => {
-                out.push('[');
+                h.update(b"[");
                 for (i, item) in items.iter().enumerate() {
                     if i > 0 {
-                        out.push(',');
+                        h.update(b",");
                     }
-                    write(item, out);
+                    write(item, h);
                 }
-                out.push(']');
+                h.update(b"]");
             }
-            other => out.push_str(&other.to_string()),
+            other => serde_json::to_writer(&mut *h, other).expect("hashing cannot fail"),
         }
     }
-    let mut canonical = String::new();
-    write(spec, &mut canonical);
-    hex::encode(Sha256::digest(canonical.as_bytes()))
+    let mut hasher = Sha256::new();
+    write(spec, &mut hasher);
+    hex::encode(hasher.finalize())
 }
 
 /// Where a target's `envs` list lives in the spec.
