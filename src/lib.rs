@@ -2,6 +2,7 @@
 pub mod client;
 pub mod emulator;
 pub mod models;
+pub mod sources;
 #[cfg(feature = "python")]
 mod py;
 pub mod store;
