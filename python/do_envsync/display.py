@@ -19,6 +19,9 @@ __all__ = [
     "plan_summary",
     "plan_table",
     "result_summary",
+    "run_summary",
+    "runs_html",
+    "runs_table",
 ]
 
 APP_LABEL = "(app)"
@@ -213,3 +216,67 @@ def result_summary(result: SyncResultLike) -> str:
     if getattr(result, "rolled_back", False) is True:
         text += "; env rolled back to the previous entries"
     return text
+
+
+class SyncRunLike(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def sync_name(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def message(self) -> str | None: ...
+    @property
+    def started_at(self) -> str | None: ...
+    @property
+    def duration_ms(self) -> int | None: ...
+
+
+def run_summary(run: SyncRunLike) -> str:
+    """One line for a recorded run: `<sync> <kind> <status>: <message> (job <id>)`."""
+    text = f"{_printable(run.sync_name)} {run.kind} {run.status}"
+    if run.message:
+        text += f": {_printable(run.message)}"
+    return f"{text} (job {run.id})"
+
+
+_RUN_HEADERS = ("STARTED", "KIND", "STATUS", "TIME", "JOB", "MESSAGE")
+
+
+def _run_row(run: SyncRunLike) -> tuple[str, ...]:
+    took = "" if run.duration_ms is None else f"{run.duration_ms / 1000:.1f}s"
+    return (
+        run.started_at or "",
+        run.kind,
+        run.status,
+        took,
+        run.id,
+        _printable(run.message or ""),
+    )
+
+
+def runs_table(runs: Sequence[SyncRunLike]) -> str:
+    """A text table of runs (newest first, as given)."""
+    rows = [_RUN_HEADERS, *(_run_row(r) for r in runs)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(_RUN_HEADERS) - 1)]
+    lines = []
+    for row in rows:
+        cells = [cell.ljust(widths[i]) for i, cell in enumerate(row[:-1])]
+        lines.append("  ".join([*cells, row[-1]]).rstrip())
+    return "\n".join(lines)
+
+
+def runs_html(runs: Sequence[SyncRunLike]) -> str:
+    """An HTML table of runs for Jupyter; every cell escaped."""
+    colors = {"succeeded": "#137333", "failed": "#a50e0e", "running": "#8a4b00"}
+    head = "".join(f"<th style='text-align:left'>{h}</th>" for h in _RUN_HEADERS)
+    body = []
+    for run in runs:
+        cells = [html.escape(c) for c in _run_row(run)]
+        color = colors.get(run.status, "#5f6368")
+        cells[2] = f"<span style='color:{color};font-weight:600'>{cells[2]}</span>"
+        body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"

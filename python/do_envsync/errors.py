@@ -6,17 +6,28 @@ never contain a token or a secret value: the core masks them before they get her
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
+    "AlreadyExistsError",
     "AuthenticationError",
+    "ConfigurationError",
     "ConflictError",
+    "ConnectionInUseError",
     "DecodeError",
     "DigitalOceanError",
     "LockTimeoutError",
+    "MasterKeyError",
     "NotFoundError",
+    "ObjectNotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
     "ServerError",
+    "SourceError",
+    "SyncDisabledError",
+    "SyncRunError",
     "TransportError",
+    "UnsupportedFieldError",
     "ValidationError",
 ]
 
@@ -117,3 +128,70 @@ class DecodeError(DigitalOceanError):
 
 class LockTimeoutError(TimeoutError):
     """Another sync of the same app held its lock for longer than `lock_timeout`."""
+
+
+class ConfigurationError(ValueError):
+    """A connection, sync, source or config file was refused; nothing was written.
+
+    `field` names the offending field when there is one (e.g. "name", "syncOptions.keySchema").
+    """
+
+    field: str | None
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class UnsupportedFieldError(ConfigurationError):
+    """A field DigitalOcean connections do not support (e.g. `gateway_id`, `rotation`)."""
+
+
+class AlreadyExistsError(ConfigurationError):
+    """A connection or sync with that name already exists, or two syncs would manage the same
+    keys of one app."""
+
+
+class ObjectNotFoundError(LookupError):
+    """No connection or sync with that id or name in the store."""
+
+    kind: str
+    name: str
+
+    def __init__(self, message: str, *, kind: str = "", name: str = "") -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.name = name
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class ConnectionInUseError(RuntimeError):
+    """A connection still used by syncs cannot be deleted without `force=True`."""
+
+
+class SyncDisabledError(RuntimeError):
+    """The sync is disabled (`is_enabled=False`), so it does not run."""
+
+
+class SourceError(RuntimeError):
+    """A source could not be read (missing file, malformed .env, command failure, HTTP error).
+
+    The run failed before anything was planned, so nothing changed on the app.
+    """
+
+
+class MasterKeyError(RuntimeError):
+    """The master key that encrypts tokens is malformed, or does not decrypt the store."""
+
+
+class SyncRunError(RuntimeError):
+    """A recorded run failed; `run` is the run record (status "failed", its message), and
+    `__cause__` is the underlying typed error when there is one."""
+
+    run: Any
+
+    def __init__(self, message: str, *, run: Any = None) -> None:
+        super().__init__(message)
+        self.run = run

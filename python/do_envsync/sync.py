@@ -11,12 +11,16 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from . import _native
 from .display import plan_html, plan_table, result_summary
+
+if TYPE_CHECKING:
+    from .control import ConfigReport, Connections, Syncs, WatchReport
 
 __all__ = [
     "AsyncSyncPlan",
@@ -46,6 +50,65 @@ class Store(_native.Store):
         """The records of one app (no plaintext: fingerprints and ciphertexts only)."""
         records: list[dict[str, Any]] = json.loads(self.state_json(app_id))
         return records
+
+    @property
+    def _control(self) -> _native.NativeControl:
+        # One control plane per store object: it holds the decrypted master key.
+        native: _native.NativeControl | None = self.__dict__.get("_native_control")
+        if native is None:
+            native = _native.NativeControl(self)
+            self.__dict__["_native_control"] = native
+        return native
+
+    @property
+    def connections(self) -> Connections:
+        """DigitalOcean connections (tokens encrypted at rest, never returned)."""
+        from .control import Connections
+
+        return Connections(self._control)
+
+    @property
+    def syncs(self) -> Syncs:
+        """App Platform syncs, their runs and history."""
+        from .control import Syncs
+
+        return Syncs(self._control, self)
+
+    def apply_config(self, path: str | os.PathLike[str] = "do-envsync.toml") -> ConfigReport:
+        """Creates or updates the connections and syncs a `do-envsync.toml` declares
+        (idempotent: a second apply changes nothing)."""
+        from .control import apply_config
+
+        return apply_config(self._control, path)
+
+    def watch(
+        self,
+        *,
+        syncs: Sequence[str] | None = None,
+        poll_interval: float = 60.0,
+        debounce: float = 0.3,
+        drift_interval: float | None = None,
+        repair_drift: bool = False,
+        on_event: Callable[[str], None] | None = None,
+        stop: threading.Event | None = None,
+    ) -> WatchReport:
+        """Runs every enabled sync with auto-sync on (or those named) whenever its source
+        changes: `.env` files by filesystem events (debounced), other sources by polling every
+        `poll_interval` seconds. Runs of one app never overlap; failures back off. Returns when
+        interrupted (Ctrl-C / SIGTERM in the CLI) or when `stop` is set, after the run in
+        flight finishes. `on_event` gets one line per event (never a value)."""
+        from .control import watch
+
+        return watch(
+            self._control,
+            syncs=syncs,
+            poll_interval=poll_interval,
+            debounce=debounce,
+            drift_interval=drift_interval,
+            repair_drift=repair_drift,
+            on_event=on_event,
+            stop=stop,
+        )
 
 
 def open_store(state: Store | str | os.PathLike[str] | None) -> Store:

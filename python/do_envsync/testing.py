@@ -1,4 +1,5 @@
-"""Test helpers: the in-process App Platform emulator (like moto for AWS).
+"""Test helpers: the in-process App Platform emulator (like moto for AWS), and a stand-in
+for Infisical's secrets API to test Infisical sources against.
 
 from do_envsync.testing import Emulator
 
@@ -17,7 +18,7 @@ from typing import Any
 from . import _native
 from .client import AsyncClient, Client
 
-__all__ = ["Emulator", "RequestRecord"]
+__all__ = ["Emulator", "InfisicalStandIn", "RequestRecord"]
 
 
 @dataclass(frozen=True)
@@ -67,3 +68,14 @@ class Emulator(_native.Emulator):
         data = json.loads(self.apps_json())
         apps: list[dict[str, Any]] = data.get("apps", data) if isinstance(data, dict) else data
         return apps
+
+
+class InfisicalStandIn(_native.InfisicalStandIn):
+    """A small local Infisical: universal-auth login (`POST /api/v1/auth/universal-auth/login`)
+    and raw secrets (`GET /api/v3/secrets/raw`), on a loopback port.
+
+        with InfisicalStandIn() as inf:
+            inf.set_secret("prod", "/", "STRIPE_KEY", "sk_...")
+            source = sources.infisical(inf.project_id, "prod", client_id=inf.client_id,
+                                       client_secret=inf.client_secret, site_url=inf.base_url)
+    """

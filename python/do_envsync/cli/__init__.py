@@ -1,0 +1,94 @@
+"""The `do-envsync` command line.
+
+Tokens come from the environment (`DIGITALOCEAN_TOKEN`, `DIGITALOCEAN_ACCESS_TOKEN`, or the
+variable `--token-env` names) or from standard input with `--token-stdin`, never from an
+argument (command lines are visible to other users), and are never printed.
+
+Exit codes: 0 success (and, for `plan`, nothing to change); 2 `plan` found changes (like
+`terraform plan -detailed-exitcode`); 1 any error, with a one-line message on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+from .. import __version__
+from ..errors import (
+    ConnectionInUseError,
+    DigitalOceanError,
+    MasterKeyError,
+    ObjectNotFoundError,
+    SourceError,
+    SyncDisabledError,
+    SyncRunError,
+)
+from . import adhoc, apps, config, connections, demo, emulator, syncs, watch
+from ._common import CliError
+
+__all__ = ["main"]
+
+_ERRORS = (
+    CliError,
+    DigitalOceanError,
+    ObjectNotFoundError,
+    ConnectionInUseError,
+    SyncDisabledError,
+    SourceError,
+    SyncRunError,
+    MasterKeyError,
+    ValueError,
+    OSError,
+    TimeoutError,
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors exit 1 with one line (exit 2 means "plan found changes")."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(1, f"do-envsync: error: {message} (see {self.prog} --help)\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="do-envsync", description=(__doc__ or "").splitlines()[0])
+    p.add_argument("--version", action="version", version=f"do-envsync {__version__}")
+    p.add_argument(
+        "--state",
+        metavar="PATH",
+        help="state database (default: $DO_ENVSYNC_STATE or user data dir)",
+    )
+    p.add_argument(
+        "--config",
+        metavar="PATH",
+        help="do-envsync.toml to apply before connections/syncs/watch commands "
+        "(default: ./do-envsync.toml when it exists)",
+    )
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for module in (apps, adhoc, connections, syncs, watch, config, emulator, demo):
+        module.register(sub)
+    return p
+
+
+def _one_line(err: BaseException) -> str:
+    text = str(err) or type(err).__name__
+    return " ".join(text.split())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+        return code
+    except _ERRORS as err:
+        print(f"do-envsync: error: {_one_line(err)}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("do-envsync: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,143 @@
+"""Shared pieces of the command line: tokens, clients, the store, output and progress."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from ..client import Client
+from ..sync import Store
+
+TOKEN_ENV_VARS = ("DIGITALOCEAN_TOKEN", "DIGITALOCEAN_ACCESS_TOKEN")
+PROGRESS_AFTER = 1.0
+"""Seconds a command runs before it starts showing progress on stderr."""
+
+
+class CliError(Exception):
+    """A one-line error for the user; exit code 1."""
+
+
+def read_token(args: argparse.Namespace, *, required: bool = True) -> str | None:
+    """The API token: from standard input with `--token-stdin`, from the variable named by
+    `--token-env`, or from `$DIGITALOCEAN_TOKEN` / `$DIGITALOCEAN_ACCESS_TOKEN`. Never from an
+    argument: command lines are visible to other users."""
+    if getattr(args, "token_stdin", False):
+        token = sys.stdin.readline().strip()
+        if not token:
+            raise CliError("--token-stdin: standard input had no token")
+        return token
+    name = getattr(args, "token_env", None)
+    if name:
+        token = os.environ.get(name, "").strip()
+        if not token:
+            raise CliError(f"--token-env: ${name} is not set or empty")
+        return token
+    for var in TOKEN_ENV_VARS:
+        token = os.environ.get(var, "").strip()
+        if token:
+            return token
+    if required:
+        raise CliError(
+            "no API token: set $DIGITALOCEAN_TOKEN, or pass --token-env VAR or --token-stdin"
+        )
+    return None
+
+
+def base_url(args: argparse.Namespace) -> str | None:
+    url: str | None = getattr(args, "base_url", None) or os.environ.get("DO_ENVSYNC_BASE_URL")
+    return url
+
+
+def client(args: argparse.Namespace) -> Client:
+    return Client(read_token(args), base_url=base_url(args))
+
+
+def store(args: argparse.Namespace) -> Store:
+    """The state store (`--state`, else `$DO_ENVSYNC_STATE`, else the user data dir), with
+    the config file applied first when there is one."""
+    st = Store(args.state)
+    config = getattr(args, "config", None)
+    if config is None and os.path.exists("do-envsync.toml"):
+        config = "do-envsync.toml"
+    if config:
+        report = st.apply_config(config)
+        for item in report.items:
+            if item.get("action") != "unchanged":
+                note(f"{config}: {item['kind']} {item['name']} {item['action']}")
+    return st
+
+
+def print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def note(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def table(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+    all_rows = [headers, *rows]
+    widths = [max(len(r[i]) for r in all_rows) for i in range(len(headers))]
+    return "\n".join(
+        "  ".join(c.ljust(widths[i]) for i, c in enumerate(r)).rstrip() for r in all_rows
+    )
+
+
+@contextmanager
+def progress(label: str) -> Iterator[None]:
+    """Shows `label` with the elapsed time on stderr once the block has run for a second:
+    updated in place on a terminal, one line otherwise (CI logs)."""
+    done = threading.Event()
+    tty = sys.stderr.isatty()
+
+    def tick() -> None:
+        start = time.monotonic()
+        if done.wait(PROGRESS_AFTER):
+            return
+        if not tty:
+            note(f"{label}...")
+            return
+        while not done.wait(0.2):
+            sys.stderr.write(f"\r{label}... {time.monotonic() - start:.1f}s")
+            sys.stderr.flush()
+        sys.stderr.write("\r\033[K")
+        sys.stderr.flush()
+
+    thread = threading.Thread(target=tick, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+
+
+def bar(label: str) -> Callable[[int, int], None]:
+    """A progress callback `(done, total)` that draws a bar on stderr after one second."""
+    start = time.monotonic()
+    tty = sys.stderr.isatty()
+    state = {"shown": False}
+
+    def show(done: int, total: int) -> None:
+        if time.monotonic() - start < PROGRESS_AFTER and done < total:
+            return
+        if not tty:
+            if done == total and state["shown"] is False:
+                note(f"{label}: {done}/{total}")
+                state["shown"] = True
+            return
+        width = 30
+        filled = width * done // max(total, 1)
+        sys.stderr.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+        if done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return show

@@ -1,0 +1,52 @@
+"""`do-envsync emulator`: the App Platform emulator as a standalone server."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import tempfile
+import threading
+from typing import Any
+
+
+def _token_file(token: str) -> str:
+    fd, path = tempfile.mkstemp(prefix="do-envsync-emulator-", suffix=".token")
+    with os.fdopen(fd, "w") as f:  # mkstemp creates the file 0600
+        f.write(token + "\n")
+    return path
+
+
+def _cmd_emulator(args: argparse.Namespace) -> int:
+    from ..testing import Emulator
+
+    token = os.environ.get("DO_ENVSYNC_EMULATOR_TOKEN") or os.environ.get("DIGITALOCEAN_TOKEN")
+    emu = Emulator(
+        port=args.port,
+        token=token,
+        burst_limit=args.burst_limit,
+        hourly_limit=args.hourly_limit,
+        phase_duration=args.phase_duration,
+    )
+    print(f"App Platform emulator listening on {emu.base_url}", flush=True)
+    if token:
+        print("token: the value of $DO_ENVSYNC_EMULATOR_TOKEN / $DIGITALOCEAN_TOKEN", flush=True)
+    else:
+        print(f"token: written to {_token_file(emu.token)} (mode 0600)", flush=True)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    while not stop.wait(0.2):
+        pass
+    emu.stop()
+    print("emulator stopped", flush=True)
+    return 0
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("emulator", help="run the App Platform emulator standalone")
+    p.add_argument("--port", type=int, default=8080)
+    p.add_argument("--burst-limit", type=int, default=250, help="requests per minute")
+    p.add_argument("--hourly-limit", type=int, default=5000, help="requests per hour")
+    p.add_argument("--phase-duration", type=float, default=0.3, help="seconds per phase")
+    p.set_defaults(func=_cmd_emulator)

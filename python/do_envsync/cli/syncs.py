@@ -1,0 +1,375 @@
+"""`do-envsync syncs create|list|get|update|delete|plan|run|remove-secrets|history`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from ..control import SecretSync, SyncRun
+from ..display import runs_table
+from ..errors import SyncRunError
+from . import _common as c
+from .adhoc import _changes_json
+
+
+def _source(args: argparse.Namespace) -> dict[str, Any] | None:
+    given = [
+        name
+        for name, on in (
+            ("--env-file", bool(args.env_file)),
+            ("--env-prefix", args.env_prefix is not None),
+            ("--command", args.command_source is not None),
+            ("--infisical-project", args.infisical_project is not None),
+            ("--source-json", args.source_json is not None),
+        )
+        if on
+    ]
+    if len(given) > 1:
+        raise c.CliError(f"give one source, not {' and '.join(given)}")
+    if args.env_file:
+        return {"type": "dotenv", "paths": args.env_file}
+    if args.env_prefix is not None:
+        return {"type": "env", "prefix": args.env_prefix, "strip_prefix": not args.keep_prefix}
+    if args.command_source is not None:
+        source: dict[str, Any] = {"type": "command", "command": args.command_source}
+        if args.command_format:
+            source["format"] = args.command_format
+        if args.command_timeout is not None:
+            source["timeout"] = args.command_timeout
+        return source
+    if args.infisical_project is not None:
+        source = {
+            "type": "infisical",
+            "project_id": args.infisical_project,
+            "environment": args.infisical_environment,
+            "secret_path": args.infisical_path,
+            "recursive": args.infisical_recursive,
+            "client_id": args.infisical_client_id,
+            "client_secret_env": args.infisical_client_secret_env,
+        }
+        if args.infisical_url:
+            source["site_url"] = args.infisical_url
+        return source
+    if args.source_json is not None:
+        try:
+            parsed = json.loads(args.source_json)
+        except json.JSONDecodeError as err:
+            raise c.CliError(f"--source-json: not JSON: {err}") from None
+        if not isinstance(parsed, dict):
+            raise c.CliError("--source-json: expected a JSON object")
+        return parsed
+    return None
+
+
+def _options(args: argparse.Namespace) -> dict[str, Any]:
+    opts: dict[str, Any] = {}
+    for attr, key in (
+        ("key_schema", "key_schema"),
+        ("environment", "environment"),
+        ("initial_sync_behavior", "initial_sync_behavior"),
+        ("type", "default_type"),
+        ("scope", "default_scope"),
+    ):
+        value = getattr(args, attr)
+        if value is not None:
+            opts[key] = value
+    if args.component:
+        opts["components"] = args.component
+    if args.no_delete is not None:
+        opts["disable_secret_deletion"] = args.no_delete
+    if args.auto_sync is not None:
+        opts["auto_sync_enabled"] = args.auto_sync
+    return opts
+
+
+def _show(sync: SecretSync, as_json: bool) -> None:
+    if as_json:
+        c.print_json(sync.to_dict())
+        return
+    o = sync.options
+    rows = [
+        ("id", sync.id),
+        ("name", sync.name),
+        ("description", sync.description or ""),
+        ("connection", f"{sync.connection_name or ''} ({sync.connection_id})"),
+        ("app", f"{sync.app_name or ''} ({sync.app_id})"),
+        ("source", json.dumps(sync.source)),
+        ("key schema", str(o.get("keySchema") or "")),
+        ("environment", str(o.get("environment") or "")),
+        ("initial sync", str(o.get("initialSyncBehavior") or "")),
+        ("auto sync", str(o.get("autoSyncEnabled"))),
+        ("deletion disabled", str(o.get("disableSecretDeletion"))),
+        ("enabled", str(sync.is_enabled)),
+        ("version", str(sync.version)),
+        ("status", sync.sync_status or "never run"),
+        ("last message", sync.last_sync_message or ""),
+        ("last synced", sync.last_synced_at or ""),
+    ]
+    print(c.table(("FIELD", "VALUE"), rows))
+
+
+def _create(args: argparse.Namespace) -> int:
+    source = _source(args)
+    if source is None:
+        raise c.CliError(
+            "a source is needed: --env-file, --env-prefix, --command, "
+            "--infisical-project or --source-json"
+        )
+    with c.progress("resolving the app"):
+        sync = c.store(args).syncs.create(
+            args.name,
+            connection=args.connection,
+            app=args.app,
+            source=source,
+            options=_options(args),
+            description=args.description,
+            is_enabled=not args.disabled,
+        )
+    _show(sync, args.json)
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    syncs = c.store(args).syncs.list()
+    if args.json:
+        c.print_json([s.to_dict() for s in syncs])
+        return 0
+    rows = [
+        (
+            s.name,
+            s.app_name or s.app_id,
+            s.connection_name or s.connection_id,
+            str(s.source.get("type", "")),
+            "yes" if s.is_enabled else "no",
+            s.sync_status or "never run",
+            s.last_synced_at or "",
+        )
+        for s in syncs
+    ]
+    print(
+        c.table(("NAME", "APP", "CONNECTION", "SOURCE", "ENABLED", "STATUS", "LAST SYNCED"), rows)
+    )
+    return 0
+
+
+def _get(args: argparse.Namespace) -> int:
+    _show(c.store(args).syncs.get(args.sync), args.json)
+    return 0
+
+
+def _update(args: argparse.Namespace) -> int:
+    fields: dict[str, Any] = {}
+    for attr in ("name", "description", "connection", "app"):
+        value = getattr(args, attr)
+        if value is not None:
+            fields[attr] = value
+    source = _source(args)
+    if source is not None:
+        fields["source"] = source
+    options = _options(args)
+    if options:
+        fields["options"] = options
+    if args.enabled is not None:
+        fields["is_enabled"] = args.enabled
+    if not fields:
+        raise c.CliError("nothing to update")
+    _show(c.store(args).syncs.update(args.sync, **fields), args.json)
+    return 0
+
+
+def _delete(args: argparse.Namespace) -> int:
+    sync = c.store(args).syncs.delete(args.sync)
+    if args.json:
+        c.print_json(sync.to_dict())
+    else:
+        print(f"deleted sync {sync.name} ({sync.id}); the app was not changed")
+    return 0
+
+
+def _plan(args: argparse.Namespace) -> int:
+    with c.progress(f"planning {args.sync}"):
+        plan = c.store(args).syncs.plan(args.sync)
+    if args.json:
+        c.print_json(
+            {
+                "appId": plan.app_id,
+                "hasChanges": plan.has_changes,
+                "changes": _changes_json(plan.changes),
+                "warnings": plan.warnings,
+            }
+        )
+    else:
+        print(str(plan))
+    return 2 if plan.has_changes else 0
+
+
+def _print_runs(runs: list[SyncRun], as_json: bool) -> None:
+    if as_json:
+        c.print_json([r.to_dict() for r in runs] if len(runs) != 1 else runs[0].to_dict())
+    else:
+        for r in runs:
+            print(str(r))
+
+
+def _run(args: argparse.Namespace) -> int:
+    st = c.store(args)
+    if args.all:
+        if args.sync:
+            raise c.CliError("give a sync name or --all, not both")
+        runs = st.syncs.run_all(progress=c.bar("syncing"), lock_timeout=args.lock_timeout)
+        if args.json:
+            c.print_json([r.to_dict() for r in runs])
+        else:
+            for r in runs:
+                print(str(r))
+        return 1 if any(not r.ok for r in runs) else 0
+    if not args.sync:
+        raise c.CliError("give a sync name, or --all")
+    try:
+        with c.progress(f"syncing {args.sync}"):
+            run = st.syncs.run(args.sync, wait=args.wait, lock_timeout=args.lock_timeout)
+    except SyncRunError as err:
+        if args.json and err.run is not None:
+            c.print_json(err.run.to_dict())
+        raise
+    _print_runs([run], args.json)
+    return 0
+
+
+def _remove(args: argparse.Namespace) -> int:
+    try:
+        with c.progress(f"removing the secrets of {args.sync}"):
+            run = c.store(args).syncs.remove_secrets(
+                args.sync, wait=args.wait, lock_timeout=args.lock_timeout
+            )
+    except SyncRunError as err:
+        if args.json and err.run is not None:
+            c.print_json(err.run.to_dict())
+        raise
+    _print_runs([run], args.json)
+    return 0
+
+
+def _history(args: argparse.Namespace) -> int:
+    runs = c.store(args).syncs.history(args.sync, limit=args.limit)
+    if args.json:
+        c.print_json([r.to_dict() for r in runs])
+    else:
+        print(runs_table(runs))
+    return 0
+
+
+def _source_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("source (one of)")
+    g.add_argument("--env-file", action="append", help=".env file (repeatable; later wins)")
+    g.add_argument("--env-prefix", help="process environment variables with this prefix")
+    g.add_argument("--keep-prefix", action="store_true", help="with --env-prefix: keep it")
+    g.add_argument(
+        "--command",
+        dest="command_source",
+        metavar="CMD",
+        help="shell command printing JSON or dotenv",
+    )
+    g.add_argument("--command-format", choices=["auto", "json", "dotenv"])
+    g.add_argument("--command-timeout", type=float, metavar="SECONDS")
+    g.add_argument("--infisical-project", metavar="ID")
+    g.add_argument("--infisical-environment", metavar="SLUG")
+    g.add_argument("--infisical-path", default="/", metavar="PATH")
+    g.add_argument("--infisical-recursive", action="store_true")
+    g.add_argument("--infisical-url", metavar="URL")
+    g.add_argument("--infisical-client-id", metavar="ID")
+    g.add_argument(
+        "--infisical-client-secret-env", metavar="VAR", help="variable holding the client secret"
+    )
+    g.add_argument("--source-json", metavar="JSON", help="any source as a JSON object")
+
+
+def _option_flags(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("sync options")
+    g.add_argument("--key-schema", help="e.g. APP_{{secretKey}}")
+    g.add_argument("--environment", help="value of {{environment}}")
+    g.add_argument("--component", action="append", help="target component (repeatable)")
+    g.add_argument("--no-delete", action="store_const", const=True, default=None)
+    g.add_argument("--allow-delete", action="store_const", const=False, dest="no_delete")
+    g.add_argument(
+        "--initial-sync-behavior",
+        choices=[
+            "overwrite-destination",
+            "import-prioritize-source",
+            "import-prioritize-destination",
+        ],
+    )
+    g.add_argument(
+        "--no-auto-sync", action="store_const", const=False, default=None, dest="auto_sync"
+    )
+    g.add_argument("--auto-sync", action="store_const", const=True, dest="auto_sync")
+    g.add_argument("--type", choices=["SECRET", "GENERAL"], help="type of new keys")
+    g.add_argument("--scope", choices=["RUN_TIME", "BUILD_TIME", "RUN_AND_BUILD_TIME"])
+
+
+def register(sub: Any) -> None:
+    syncs = sub.add_parser("syncs", help="App Platform syncs").add_subparsers(
+        dest="syncs_command", required=True
+    )
+    p = syncs.add_parser("create", help="create a sync (the app is resolved and checked)")
+    p.add_argument("name")
+    p.add_argument("--connection", required=True, help="connection id or name")
+    p.add_argument("--app", required=True, help="app id or name")
+    p.add_argument("--description")
+    p.add_argument("--disabled", action="store_true")
+    _source_options(p)
+    _option_flags(p)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_create)
+
+    p = syncs.add_parser("list", help="list syncs")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_list)
+
+    p = syncs.add_parser("get", help="show one sync")
+    p.add_argument("sync", help="id or name")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_get)
+
+    p = syncs.add_parser("update", help="change given fields only")
+    p.add_argument("sync", help="id or name")
+    p.add_argument("--name")
+    p.add_argument("--description")
+    p.add_argument("--connection")
+    p.add_argument("--app")
+    p.add_argument("--enable", action="store_const", const=True, dest="enabled", default=None)
+    p.add_argument("--disable", action="store_const", const=False, dest="enabled")
+    _source_options(p)
+    _option_flags(p)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_update)
+
+    p = syncs.add_parser("delete", help="delete a sync (the app is not changed)")
+    p.add_argument("sync", help="id or name")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_delete)
+
+    p = syncs.add_parser("plan", help="show what a run would change (exit 2: changes)")
+    p.add_argument("sync", help="id or name")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_plan)
+
+    for name, func, help_text in (
+        ("run", _run, "run a sync now (or every enabled sync with --all)"),
+        ("remove-secrets", _remove, "remove the keys the sync created, restore adopted ones"),
+    ):
+        p = syncs.add_parser(name, help=help_text)
+        p.add_argument("sync", nargs="?" if name == "run" else None, help="id or name")
+        if name == "run":
+            p.add_argument("--all", action="store_true", help="every enabled sync, per connection")
+        p.add_argument("--wait", action="store_true", help="follow the deployment to its end")
+        p.add_argument("--lock-timeout", type=float, default=30.0, metavar="SECONDS")
+        p.add_argument("--json", action="store_true")
+        p.set_defaults(func=func)
+
+    p = syncs.add_parser("history", help="a sync's runs, newest first")
+    p.add_argument("sync", help="id or name")
+    p.add_argument("--limit", type=int)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_history)

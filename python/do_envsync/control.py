@@ -1,0 +1,449 @@
+"""Connections, syncs and their runs, kept in the state store (modelled on Infisical's
+DigitalOcean connection and App Platform Sync).
+
+    store = Store()
+    conn = store.connections.create("prod-do", token)          # token checked, then encrypted
+    store.syncs.create("web-secrets", connection="prod-do", app="web",
+                       source=sources.dotenv(".env.production"),
+                       options={"key_schema": "APP_{{secretKey}}"})
+    run = store.syncs.run("web-secrets")                       # one GET, at most one PUT
+
+Tokens are never returned: `Connection.to_dict()` has `credentials: {}` and a keyed
+`credentialsHash`. Source secrets (inline values, an Infisical client secret) are encrypted
+like tokens. Every read returns plain, frozen snapshots; the store is the truth.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .display import run_summary
+
+if TYPE_CHECKING:
+    from .sync import Store, SyncPlan
+
+__all__ = [
+    "ConfigReport",
+    "Connection",
+    "Connections",
+    "SecretSync",
+    "SyncRun",
+    "Syncs",
+    "WatchReport",
+]
+
+_OPTION_FIELDS = {
+    "environment": "environment",
+    "key_schema": "keySchema",
+    "initial_sync_behavior": "initialSyncBehavior",
+    "disable_secret_deletion": "disableSecretDeletion",
+    "auto_sync_enabled": "autoSyncEnabled",
+    "components": "components",
+    "default_type": "defaultType",
+    "default_scope": "defaultScope",
+}
+
+
+def _options(options: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """Accepts snake_case (Python style) or Infisical's camelCase option names."""
+    if options is None:
+        return None
+    if not isinstance(options, Mapping):
+        raise TypeError("options must be a mapping")
+    out: dict[str, Any] = {}
+    for key, value in options.items():
+        out[_OPTION_FIELDS.get(key, key)] = value
+    return out
+
+
+@dataclass(frozen=True)
+class Connection:
+    """A DigitalOcean API connection. The token is never held here."""
+
+    id: str
+    name: str
+    description: str | None
+    base_url: str
+    version: int
+    created_at: str
+    updated_at: str
+    credentials_hash: str
+    _raw: dict[str, Any] = field(repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> Connection:
+        raw = json.loads(text)
+        c = raw["appConnection"]
+        return cls(
+            id=c["id"],
+            name=c["name"],
+            description=c.get("description"),
+            base_url=c.get("baseUrl", ""),
+            version=int(c["version"]),
+            created_at=c["createdAt"],
+            updated_at=c["updatedAt"],
+            credentials_hash=c["credentialsHash"],
+            _raw=raw,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Infisical's shape: `{"appConnection": {..., "credentials": {}, "credentialsHash"}}`."""
+        return json.loads(json.dumps(self._raw))  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class SecretSync:
+    """An App Platform sync: a source, an app, options and the status of its latest runs."""
+
+    id: str
+    name: str
+    description: str | None
+    connection_id: str
+    connection_name: str | None
+    app_id: str
+    app_name: str | None
+    source: dict[str, Any]
+    options: dict[str, Any]
+    is_enabled: bool
+    version: int
+    sync_status: str | None
+    last_sync_job_id: str | None
+    last_sync_message: str | None
+    last_synced_at: str | None
+    remove_status: str | None
+    last_remove_message: str | None
+    _raw: dict[str, Any] = field(repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> SecretSync:
+        raw = json.loads(text)
+        s = raw["secretSync"]
+        dest = s.get("destinationConfig") or {}
+        conn = s.get("connection") or {}
+        return cls(
+            id=s["id"],
+            name=s["name"],
+            description=s.get("description"),
+            connection_id=s["connectionId"],
+            connection_name=conn.get("name"),
+            app_id=dest.get("appId", ""),
+            app_name=dest.get("appName"),
+            source=dict(s.get("source") or {}),
+            options=dict(s.get("syncOptions") or {}),
+            is_enabled=bool(s.get("isEnabled", True)),
+            version=int(s.get("version", 1)),
+            sync_status=s.get("syncStatus"),
+            last_sync_job_id=s.get("lastSyncJobId"),
+            last_sync_message=s.get("lastSyncMessage"),
+            last_synced_at=s.get("lastSyncedAt"),
+            remove_status=s.get("removeStatus"),
+            last_remove_message=s.get("lastRemoveMessage"),
+            _raw=raw,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Infisical's shape: `{"secretSync": {...}}` (source secrets never included)."""
+        return json.loads(json.dumps(self._raw))  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class SyncRun:
+    """One recorded run of a sync (or of its secret removal). Key names only, no values."""
+
+    id: str
+    sync_id: str
+    sync_name: str
+    kind: str
+    status: str
+    message: str | None
+    deployment_id: str | None
+    created: list[str]
+    updated: list[str]
+    deleted: list[str]
+    requests: int
+    started_at: str | None
+    finished_at: str | None
+    duration_ms: int | None
+
+    @classmethod
+    def from_dict(cls, r: Mapping[str, Any]) -> SyncRun:
+        return cls(
+            id=r["id"],
+            sync_id=r.get("syncId", ""),
+            sync_name=r.get("syncName", ""),
+            kind=r.get("kind", "sync"),
+            status=r["status"],
+            message=r.get("message"),
+            deployment_id=r.get("deploymentId"),
+            created=list(r.get("created") or []),
+            updated=list(r.get("updated") or []),
+            deleted=list(r.get("deleted") or []),
+            requests=int(r.get("requests") or 0),
+            started_at=r.get("startedAt"),
+            finished_at=r.get("finishedAt"),
+            duration_ms=r.get("durationMs"),
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> SyncRun:
+        return cls.from_dict(json.loads(text))
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "succeeded"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "syncId": self.sync_id,
+            "syncName": self.sync_name,
+            "kind": self.kind,
+            "status": self.status,
+            "message": self.message,
+            "deploymentId": self.deployment_id,
+            "created": list(self.created),
+            "updated": list(self.updated),
+            "deleted": list(self.deleted),
+            "requests": self.requests,
+            "startedAt": self.started_at,
+            "finishedAt": self.finished_at,
+            "durationMs": self.duration_ms,
+        }
+
+    def __str__(self) -> str:
+        return run_summary(self)
+
+
+@dataclass(frozen=True)
+class ConfigReport:
+    """What applying a `do-envsync.toml` did: per item, "created", "updated" or "unchanged"."""
+
+    items: list[dict[str, str]]
+
+    @property
+    def changed(self) -> bool:
+        return any(i.get("action") != "unchanged" for i in self.items)
+
+    def __str__(self) -> str:
+        return "\n".join(f"{i['kind']} {i['name']}: {i['action']}" for i in self.items)
+
+
+@dataclass(frozen=True)
+class WatchReport:
+    """Runs per sync over a `watch` session."""
+
+    syncs: dict[str, dict[str, int]]
+
+    @property
+    def failed(self) -> int:
+        return sum(s.get("failed", 0) for s in self.syncs.values())
+
+
+class Connections:
+    """`store.connections`: DigitalOcean API connections."""
+
+    def __init__(self, native: Any) -> None:
+        self._native = native
+
+    def create(
+        self,
+        name: str,
+        token: str,
+        description: str | None = None,
+        base_url: str | None = None,
+        **unsupported: Any,
+    ) -> Connection:
+        """Checks the token with one request (`GET /v2/account`), then stores it encrypted.
+
+        Fields Infisical has but DigitalOcean does not support (`is_platform_managed_credentials`,
+        `gateway_id`, `is_auto_rotation_enabled`, `rotation`) raise `UnsupportedFieldError`.
+        """
+        return Connection.from_json(
+            self._native.create_connection(
+                name, token, description, base_url, json.dumps(unsupported, default=str)
+            )
+        )
+
+    def get(self, id_or_name: str) -> Connection:
+        return Connection.from_json(self._native.get_connection(id_or_name))
+
+    def list(self) -> list[Connection]:
+        return [
+            Connection.from_json(json.dumps(c)) for c in json.loads(self._native.list_connections())
+        ]
+
+    def update(self, id_or_name: str, **fields: Any) -> Connection:
+        """PATCH semantics: only the given fields change (`name`, `description`, `token`,
+        `base_url`); `version` increments. A new token is checked before it is stored."""
+        token = fields.pop("token", None)
+        return Connection.from_json(
+            self._native.update_connection(id_or_name, json.dumps(fields, default=str), token)
+        )
+
+    def delete(self, id_or_name: str, *, force: bool = False) -> Connection:
+        """Refused while a sync uses the connection, unless `force` (which deletes those syncs
+        from the store too; apps are never touched)."""
+        return Connection.from_json(self._native.delete_connection(id_or_name, force))
+
+    def __iter__(self) -> Any:
+        return iter(self.list())
+
+
+def _source_json(source: Mapping[str, Any] | str | os.PathLike[str]) -> str:
+    if isinstance(source, (str, os.PathLike)):
+        return json.dumps({"type": "dotenv", "paths": [os.fspath(source)]})
+    if not isinstance(source, Mapping):
+        raise TypeError("source must be a mapping (see do_envsync.sources) or a .env path")
+    return json.dumps(dict(source))
+
+
+class Syncs:
+    """`store.syncs`: App Platform syncs and their runs."""
+
+    def __init__(self, native: Any, store: Store) -> None:
+        self._native = native
+        self._store = store
+
+    def create(
+        self,
+        name: str,
+        connection: str,
+        app: str,
+        source: Mapping[str, Any] | str | os.PathLike[str],
+        options: Mapping[str, Any] | None = None,
+        description: str | None = None,
+        is_enabled: bool = True,
+        *,
+        base_dir: str | os.PathLike[str] | None = None,
+    ) -> SecretSync:
+        """`app` is an id or a name, resolved through the connection to
+        `destinationConfig {appId, appName}`. Relative source paths resolve against `base_dir`
+        (default: the current directory) and are stored absolute."""
+        spec = {
+            "name": name,
+            "connection": connection,
+            "app": app,
+            "description": description,
+            "isEnabled": is_enabled,
+            "syncOptions": _options(options) or {},
+        }
+        return SecretSync.from_json(
+            self._native.create_sync(
+                json.dumps(spec), _source_json(source), os.fspath(base_dir or os.getcwd())
+            )
+        )
+
+    def get(self, id_or_name: str) -> SecretSync:
+        return SecretSync.from_json(self._native.get_sync(id_or_name))
+
+    def list(self) -> list[SecretSync]:
+        return [SecretSync.from_json(json.dumps(s)) for s in json.loads(self._native.list_syncs())]
+
+    def update(
+        self,
+        id_or_name: str,
+        *,
+        base_dir: str | os.PathLike[str] | None = None,
+        **fields: Any,
+    ) -> SecretSync:
+        """PATCH semantics over `name`, `description`, `connection`, `app`, `source`,
+        `options` (merged key by key) and `is_enabled`; `version` increments."""
+        patch: dict[str, Any] = {}
+        source = fields.pop("source", None)
+        for key, value in fields.items():
+            if key == "options":
+                patch["syncOptions"] = _options(value)
+            elif key == "is_enabled":
+                patch["isEnabled"] = value
+            else:
+                patch[key] = value
+        return SecretSync.from_json(
+            self._native.update_sync(
+                id_or_name,
+                json.dumps(patch),
+                None if source is None else _source_json(source),
+                os.fspath(base_dir or os.getcwd()),
+            )
+        )
+
+    def delete(self, id_or_name: str) -> SecretSync:
+        """Deletes the sync and its run history from the store; the app is not touched (use
+        `remove_secrets` first to take its keys off the app)."""
+        return SecretSync.from_json(self._native.delete_sync(id_or_name))
+
+    def plan(self, id_or_name: str) -> SyncPlan:
+        """Reads the source and the app and plans, changing nothing (one GET)."""
+        from .sync import SyncPlan
+
+        return SyncPlan(self._native.plan_sync(id_or_name))
+
+    def run(
+        self,
+        id_or_name: str,
+        *,
+        wait: bool = False,
+        lock_timeout: float = 30.0,
+    ) -> SyncRun:
+        """Reads the source and syncs (one GET, at most one PUT), recording the run.
+
+        A failed run is recorded and raises `SyncRunError` (its `run` attribute is the record,
+        its `__cause__` the typed error); a disabled sync raises `SyncDisabledError`."""
+        return SyncRun.from_json(self._native.run_sync(id_or_name, wait, lock_timeout))
+
+    def run_all(
+        self,
+        *,
+        progress: Callable[[int, int], None] | None = None,
+        lock_timeout: float = 30.0,
+    ) -> list[SyncRun]:
+        """Runs every enabled sync, grouped by connection: one list read per 200 apps instead
+        of one GET per app, PUTs only for apps that changed. Failures are recorded per sync
+        and returned as failed runs; they do not stop the others."""
+        runs = json.loads(self._native.run_all(progress, lock_timeout))
+        return [SyncRun.from_dict(r) for r in runs]
+
+    def remove_secrets(
+        self, id_or_name: str, *, wait: bool = False, lock_timeout: float = 30.0
+    ) -> SyncRun:
+        """Removes the keys the sync created and restores the ones it adopted."""
+        return SyncRun.from_json(self._native.remove_secrets(id_or_name, wait, lock_timeout))
+
+    def history(self, id_or_name: str, limit: int | None = None) -> list[SyncRun]:
+        """The sync's runs, newest first."""
+        return [SyncRun.from_dict(r) for r in json.loads(self._native.history(id_or_name, limit))]
+
+    def __iter__(self) -> Any:
+        return iter(self.list())
+
+
+def apply_config(native: Any, path: str | os.PathLike[str]) -> ConfigReport:
+    return ConfigReport(items=json.loads(native.apply_config(os.fspath(path))))
+
+
+def watch(
+    native: Any,
+    *,
+    syncs: Iterable[str] | None = None,
+    poll_interval: float = 60.0,
+    debounce: float = 0.3,
+    drift_interval: float | None = None,
+    repair_drift: bool = False,
+    on_event: Callable[[str], None] | None = None,
+    stop: threading.Event | None = None,
+) -> WatchReport:
+    names: Sequence[str] | None = None if syncs is None else list(syncs)
+    report = native.watch(
+        names,
+        poll_interval,
+        debounce,
+        drift_interval,
+        repair_drift,
+        on_event,
+        None if stop is None else stop.is_set,
+    )
+    return WatchReport(syncs=json.loads(report))

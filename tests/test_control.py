@@ -1,0 +1,204 @@
+"""Connections, syncs and runs from the Python API (`store.connections`, `store.syncs`)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from do_envsync import (
+    AlreadyExistsError,
+    AuthenticationError,
+    ConfigurationError,
+    ConnectionInUseError,
+    ObjectNotFoundError,
+    SourceError,
+    Store,
+    SyncDisabledError,
+    SyncRunError,
+    UnsupportedFieldError,
+    sources,
+)
+from do_envsync.display import runs_html, runs_table
+from do_envsync.testing import Emulator
+
+from .conftest import CANARY_SECRET, make_spec
+
+CANARY_INLINE = "canary-inline-3c9e1f7a55"
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return Store(str(tmp_path / "control" / "state.db"))
+
+
+def _files(store: Store) -> bytes:
+    out = b""
+    for p in Path(store.path).parent.rglob("*"):
+        if p.is_file():
+            out += p.read_bytes()
+    return out
+
+
+def test_connection_crud_and_patch(store: Store, emu: Emulator) -> None:
+    conn = store.connections.create("main", emu.token, description="d", base_url=emu.base_url)
+    assert conn.version == 1 and conn.description == "d"
+    assert store.connections.get(conn.id) == store.connections.get("main")
+    d = conn.to_dict()["appConnection"]
+    assert d["credentials"] == {} and d["app"] == "digital-ocean" and d["method"] == "api-token"
+    for field in ("isPlatformManagedCredentials", "gatewayId", "isAutoRotationEnabled", "rotation"):
+        assert field in d
+    assert emu.token not in repr(conn) and emu.token not in str(d)
+
+    time.sleep(0.01)
+    renamed = store.connections.update("main", name="primary")
+    assert renamed.name == "primary" and renamed.description == "d"  # only given fields change
+    assert renamed.version == 2 and renamed.updated_at > conn.updated_at
+    with pytest.raises(ObjectNotFoundError):
+        store.connections.get("main")
+    with pytest.raises(ConfigurationError):
+        store.connections.update("primary")  # nothing to change
+    assert [c.id for c in store.connections.list()] == [conn.id]
+    store.connections.delete("primary")
+    assert store.connections.list() == []
+
+
+@pytest.mark.parametrize(
+    "field",
+    ["is_platform_managed_credentials", "gateway_id", "is_auto_rotation_enabled", "rotation"],
+)
+def test_unsupported_connection_fields(store: Store, emu: Emulator, field: str) -> None:
+    value: object = True if "enabled" in field or "managed" in field else "x"
+    with pytest.raises(UnsupportedFieldError) as info:
+        store.connections.create("c", emu.token, base_url=emu.base_url, **{field: value})
+    assert "not supported" in str(info.value)
+    assert store.connections.list() == []
+    assert emu.request_count() == 0  # refused before any request
+
+
+def test_connection_validation(store: Store, emu: Emulator) -> None:
+    with pytest.raises(AuthenticationError) as info:
+        store.connections.create("c", "dop_v1_wrong", base_url=emu.base_url)
+    assert "Unable to authenticate you" in str(info.value)
+    with pytest.raises(ConfigurationError, match="name"):
+        store.connections.create("Not A Slug", emu.token, base_url=emu.base_url)
+    with pytest.raises(ConfigurationError, match="256"):
+        store.connections.create("c", emu.token, description="x" * 257, base_url=emu.base_url)
+    with pytest.raises(ConfigurationError):
+        store.connections.create("c", emu.token, unknown_field=1, base_url=emu.base_url)
+    assert store.connections.list() == []
+    store.connections.create("c", emu.token, base_url=emu.base_url)
+    with pytest.raises(AlreadyExistsError):
+        store.connections.create("c", emu.token, base_url=emu.base_url)
+
+
+def test_inline_sync_runs_and_records(store: Store, emu: Emulator) -> None:
+    app = emu.seed_app(make_spec("shop"))
+    store.connections.create("emu", emu.token, base_url=emu.base_url)
+    sync = store.syncs.create(
+        "inline",
+        connection="emu",
+        app=app["id"],
+        source=sources.inline({"PASSWORD": CANARY_INLINE}),
+        options={"key_schema": "IN_{{secretKey}}", "default_type": "SECRET"},
+    )
+    assert sync.app_name == "shop" and sync.app_id == app["id"]
+    assert CANARY_INLINE not in repr(sync) and CANARY_INLINE not in str(sync.to_dict())
+    plan = store.syncs.plan("inline")
+    assert [c.key for c in plan.changes if c.action == "create"] == ["IN_PASSWORD"]
+
+    run = store.syncs.run("inline")
+    assert run.ok and run.created == ["IN_PASSWORD"] and run.deployment_id
+    assert CANARY_INLINE not in str(run) and CANARY_INLINE not in repr(run)
+    noop = store.syncs.run("inline")
+    assert noop.deployment_id is None and noop.created == []
+    history = store.syncs.history("inline")
+    assert [r.id for r in history] == [noop.id, run.id]
+    assert "succeeded" in runs_table(history) and "<table>" in runs_html(history)
+    current = store.syncs.get("inline")
+    assert current.last_sync_job_id == noop.id and current.sync_status == "succeeded"
+
+    # Inline values are encrypted at rest like tokens.
+    assert CANARY_INLINE.encode() not in _files(store)
+    assert emu.token.encode() not in _files(store)
+    assert CANARY_SECRET.encode() not in _files(store)
+
+
+def test_failed_run_raises_with_record(store: Store, emu: Emulator, tmp_path: Path) -> None:
+    app = emu.seed_app(make_spec("shop"))
+    store.connections.create("emu", emu.token, base_url=emu.base_url)
+    missing = tmp_path / "nope.env"
+    with pytest.raises(ConfigurationError):
+        store.syncs.create("s", "emu", app["id"], source=sources.dotenv(missing))
+    env = tmp_path / ".env"
+    env.write_text("K=v\n")
+    store.syncs.create("s", "emu", app["id"], source=env)
+    env.unlink()
+    with pytest.raises(SyncRunError) as info:
+        store.syncs.run("s")
+    assert isinstance(info.value.__cause__, SourceError)
+    assert info.value.run is not None and info.value.run.status == "failed"
+    assert emu.request_count(method="PUT") == 0
+    assert store.syncs.get("s").sync_status == "failed"
+
+    store.syncs.update("s", is_enabled=False)
+    with pytest.raises(SyncDisabledError):
+        store.syncs.run("s")
+    with pytest.raises(ConnectionInUseError):
+        store.connections.delete("emu")
+    store.connections.delete("emu", force=True)
+    assert store.syncs.list() == []
+
+
+def test_sync_update_patch_and_overlap(store: Store, emu: Emulator) -> None:
+    app = emu.seed_app(make_spec("shop"))
+    store.connections.create("emu", emu.token, base_url=emu.base_url)
+    a = store.syncs.create(
+        "a", "emu", "shop", sources.inline({"X": "1"}), {"key_schema": "A_{{secretKey}}"}
+    )
+    b = store.syncs.create(
+        "b", "emu", "shop", sources.inline({"X": "1"}), {"key_schema": "B_{{secretKey}}"}
+    )
+    with pytest.raises(AlreadyExistsError, match="a"):
+        store.syncs.update("b", options={"key_schema": "A_{{secretKey}}"})
+    assert store.syncs.get("b").version == b.version
+    moved = store.syncs.update("a", options={"environment": "prod"}, description="x")
+    assert moved.version == a.version + 1 and moved.options["keySchema"] == "A_{{secretKey}}"
+    assert moved.options["environment"] == "prod" and moved.app_id == app["id"]
+
+
+def test_watch_with_stop_event(store: Store, emu: Emulator, tmp_path: Path) -> None:
+    app = emu.seed_app(make_spec("shop"))
+    store.connections.create("emu", emu.token, base_url=emu.base_url)
+    env = tmp_path / ".env"
+    env.write_text("V=1\n")
+    store.syncs.create("w", "emu", "shop", env, {"key_schema": "W_{{secretKey}}"})
+    events: list[str] = []
+    stop = threading.Event()
+    done: list[object] = []
+
+    def body() -> None:
+        done.append(store.watch(on_event=events.append, debounce=0.05, stop=stop))
+
+    t = threading.Thread(target=body)
+    t.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not any("succeeded" in e for e in events) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        env.write_text("V=2\n")
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            app_now = next(a for a in emu.apps() if a["id"] == app["id"])
+            values = {e["key"]: e.get("value") for e in app_now["spec"]["envs"]}
+            if "W_V" in values and emu.reveal_secret(str(values["W_V"])) == "2":
+                break
+            time.sleep(0.05)
+        else:
+            raise AssertionError(f"watch did not sync the change; events: {events}")
+    finally:
+        stop.set()
+        t.join(10)
+    assert not t.is_alive() and done
+    assert len(store.syncs.history("w")) >= 2
