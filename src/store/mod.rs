@@ -8,11 +8,19 @@
 //!   a copy of the database alone does not allow testing guesses of secret values;
 //! - `<path>.locks/<app>.lock`: one file per app for the sync lock.
 //!
+//! - `<path>.master.key`: the control plane's master key (see [`crypto`]), unless
+//!   `DO_ENVSYNC_MASTER_KEY` provides it.
+//!
 //! Nothing here ever holds a secret plaintext: records carry HMAC fingerprints and
-//! the `EV[...]` ciphertexts DigitalOcean returned.
+//! the `EV[...]` ciphertexts DigitalOcean returned; connection tokens and source
+//! secrets of the control plane are sealed with the master key.
 
+pub mod connections;
+pub mod crypto;
 mod lock;
+pub mod runs;
 mod schema;
+pub mod syncs;
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
@@ -20,7 +28,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-use chrono::DateTime;
+use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use thiserror::Error;
 
@@ -28,7 +36,10 @@ use crate::sync::fingerprint::{Fingerprinter, FINGERPRINT_KEY_LEN};
 use crate::sync::state::is_ev_string;
 pub use crate::sync::{Origin, StateRecord};
 use crate::sync::{Scope, VarType};
+pub use connections::ConnectionRecord;
 pub use lock::AppLock;
+pub use runs::{RunKind, RunRecord};
+pub use syncs::{LastRun, SyncRecord};
 pub use schema::SCHEMA_VERSION;
 
 /// Environment variable that overrides the state database path.
@@ -69,6 +80,8 @@ pub enum StoreError {
         waited: Duration,
         holder: Option<String>,
     },
+    #[error("a {kind} named {name:?} already exists")]
+    NameTaken { kind: &'static str, name: String },
     #[error("invalid app id {app_id:?}")]
     InvalidAppId { app_id: String },
     #[error("state record {target:?}/{key:?} for app {app_id}: {problem}")]
@@ -219,6 +232,20 @@ fn load_or_create_key(path: &Path) -> Result<[u8; FINGERPRINT_KEY_LEN], StoreErr
     result
 }
 
+/// A stored microsecond timestamp (out-of-range values clamp to the epoch).
+pub(crate) fn from_micros(micros: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_micros(micros).unwrap_or_default()
+}
+
+fn is_unique_violation(e: &rusqlite::Error) -> bool {
+    matches!(
+        e,
+        rusqlite::Error::SqliteFailure(err, _)
+            if err.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                || err.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+    )
+}
+
 fn check_app_id(app_id: &str) -> Result<(), StoreError> {
     if app_id.is_empty() || app_id.chars().any(char::is_control) {
         return Err(StoreError::InvalidAppId {
@@ -310,6 +337,37 @@ impl Store {
             path: self.path.clone(),
             source,
         }
+    }
+
+    /// The control plane's master key check value, stored by the first caller: returns
+    /// the stored value (which is `check` when this call stored it).
+    pub fn master_key_check(&self, check: &str) -> Result<String, StoreError> {
+        let conn = self.conn();
+        conn.execute(
+            "INSERT INTO control_meta (name, value) VALUES ('master_key_check', ?1)
+             ON CONFLICT (name) DO NOTHING",
+            [check],
+        )
+        .map_err(self.sql())?;
+        conn.query_row(
+            "SELECT value FROM control_meta WHERE name = 'master_key_check'",
+            [],
+            |row| row.get(0),
+        )
+        .map_err(self.sql())
+    }
+
+    /// Whether a master key check value has been stored (sealed data may exist).
+    pub fn has_master_key_check(&self) -> Result<bool, StoreError> {
+        let conn = self.conn();
+        conn.query_row(
+            "SELECT 1 FROM control_meta WHERE name = 'master_key_check'",
+            [],
+            |_| Ok(()),
+        )
+        .optional()
+        .map(|found| found.is_some())
+        .map_err(self.sql())
     }
 
     /// The database's schema version.

@@ -8,9 +8,10 @@ use rusqlite::{Connection, TransactionBehavior};
 use super::StoreError;
 
 /// Migrations by version; each runs once, inside the migrating transaction.
-const MIGRATIONS: &[(i64, &str)] = &[(
-    1,
-    "CREATE TABLE apps (
+const MIGRATIONS: &[(i64, &str)] = &[
+    (
+        1,
+        "CREATE TABLE apps (
         app_id TEXT PRIMARY KEY NOT NULL,
         first_saved_at INTEGER NOT NULL
     );
@@ -29,7 +30,70 @@ const MIGRATIONS: &[(i64, &str)] = &[(
         updated_at INTEGER NOT NULL,
         PRIMARY KEY (app_id, target, key)
     ) WITHOUT ROWID;",
-)];
+    ),
+    (
+        2,
+        "-- Control plane: connections (tokens sealed with the master key), syncs and their runs.
+    CREATE TABLE control_meta (
+        name TEXT PRIMARY KEY NOT NULL,
+        value TEXT NOT NULL
+    );
+    CREATE TABLE connections (
+        id TEXT PRIMARY KEY NOT NULL,
+        name TEXT NOT NULL UNIQUE,
+        description TEXT,
+        base_url TEXT NOT NULL,
+        -- AES-256-GCM: version byte, 96-bit nonce, ciphertext and tag; the id is the AAD.
+        token_sealed BLOB NOT NULL,
+        credentials_hash TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+    );
+    CREATE TABLE syncs (
+        id TEXT PRIMARY KEY NOT NULL,
+        name TEXT NOT NULL UNIQUE,
+        description TEXT,
+        connection_id TEXT NOT NULL REFERENCES connections (id),
+        app_id TEXT NOT NULL,
+        app_name TEXT NOT NULL,
+        source_public TEXT NOT NULL,
+        source_secret BLOB,
+        options TEXT NOT NULL,
+        secret_path TEXT,
+        is_enabled INTEGER NOT NULL,
+        version INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        sync_status TEXT,
+        last_sync_job_id TEXT,
+        last_sync_message TEXT,
+        last_synced_at INTEGER,
+        remove_status TEXT,
+        last_remove_job_id TEXT,
+        last_remove_message TEXT,
+        last_removed_at INTEGER
+    );
+    CREATE INDEX syncs_by_connection ON syncs (connection_id);
+    CREATE INDEX syncs_by_app ON syncs (app_id);
+    CREATE TABLE sync_runs (
+        id TEXT PRIMARY KEY NOT NULL,
+        sync_id TEXT NOT NULL REFERENCES syncs (id) ON DELETE CASCADE,
+        sync_name TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('sync', 'remove')),
+        status TEXT NOT NULL CHECK (status IN ('pending', 'running', 'succeeded', 'failed')),
+        message TEXT,
+        deployment_id TEXT,
+        created TEXT NOT NULL,
+        updated TEXT NOT NULL,
+        deleted TEXT NOT NULL,
+        requests INTEGER NOT NULL,
+        started_at INTEGER NOT NULL,
+        finished_at INTEGER
+    );
+    CREATE INDEX sync_runs_by_sync ON sync_runs (sync_id, started_at);",
+    ),
+];
 
 /// The newest schema version this build knows.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;

@@ -1,0 +1,574 @@
+//! `do-envsync.toml`: connections and syncs declared in a file, applied idempotently.
+//!
+//! ```toml
+//! [[connections]]
+//! name = "prod"
+//! token_env = "DO_PROD_TOKEN"        # the token itself is never written in the file
+//! base_url = "https://api.digitalocean.com"   # optional
+//! description = "production account"         # optional
+//!
+//! [[syncs]]
+//! name = "web-prod"
+//! connection = "prod"
+//! app = "web"                          # app name or id
+//! description = "..."                  # optional
+//! enabled = true                       # optional, default true
+//! [syncs.source]
+//! type = "dotenv"
+//! paths = [".env.prod"]                # relative to this file's directory
+//! [syncs.options]                      # optional
+//! key_schema = "APP_{{secretKey}}"
+//! ```
+//!
+//! Applying creates what is missing and updates what differs; items that already
+//! match are left alone (no version bump). A token is re-checked only when it changed
+//! (compared through `credentialsHash`). Nothing is deleted for items missing from
+//! the file. Applying stops at the first failing item.
+
+use std::path::{Path, PathBuf};
+
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::{json, Value};
+
+use super::syncs::{SyncOptionsInput, SyncSettings};
+use super::{
+    ConnectionPatch, ControlError, ControlPlane, NewConnection, NewSync, SyncPatch,
+    DEFAULT_BASE_URL,
+};
+use crate::sources::SourceSpec;
+
+/// A connection declared in the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigConnection {
+    pub name: String,
+    /// Name of the environment variable holding the token.
+    pub token_env: String,
+    pub base_url: Option<String>,
+    pub description: Option<String>,
+}
+
+/// A sync declared in the file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigSync {
+    pub name: String,
+    pub connection: String,
+    pub app: String,
+    pub description: Option<String>,
+    pub enabled: Option<bool>,
+    pub source: Value,
+    pub options: SyncOptionsInput,
+}
+
+/// A parsed `do-envsync.toml`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigFile {
+    /// Relative source paths resolve against this directory.
+    pub base_dir: PathBuf,
+    pub connections: Vec<ConfigConnection>,
+    pub syncs: Vec<ConfigSync>,
+}
+
+/// What applying did to one item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfigAction {
+    Created,
+    Updated,
+    Unchanged,
+}
+
+impl ConfigAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConfigAction::Created => "created",
+            ConfigAction::Updated => "updated",
+            ConfigAction::Unchanged => "unchanged",
+        }
+    }
+}
+
+/// One line of a [`ConfigReport`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigItem {
+    /// `connection` or `sync`.
+    pub kind: &'static str,
+    pub name: String,
+    pub action: ConfigAction,
+    /// The fields that changed (for `Updated`).
+    pub fields: Vec<String>,
+}
+
+/// What [`apply_config`] did, item by item, connections first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConfigReport {
+    pub items: Vec<ConfigItem>,
+}
+
+impl ConfigReport {
+    /// Whether anything was created or updated.
+    pub fn changed(&self) -> bool {
+        self.items
+            .iter()
+            .any(|i| i.action != ConfigAction::Unchanged)
+    }
+
+    pub fn to_json(&self) -> Value {
+        Value::Array(
+            self.items
+                .iter()
+                .map(|i| {
+                    json!({"kind": i.kind, "name": i.name, "action": i.action.as_str(), "fields": i.fields})
+                })
+                .collect(),
+        )
+    }
+}
+
+fn invalid(path: impl Into<String>, message: impl Into<String>) -> ControlError {
+    ControlError::invalid(path, message)
+}
+
+/// Reads the fields of one TOML table, rejecting unknown keys by their path.
+struct Table<'a> {
+    path: String,
+    table: &'a toml::Table,
+    seen: Vec<&'static str>,
+}
+
+impl<'a> Table<'a> {
+    fn new(path: String, table: &'a toml::Table) -> Self {
+        Self {
+            path,
+            table,
+            seen: Vec::new(),
+        }
+    }
+
+    fn at(&self, key: &str) -> String {
+        if self.path.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{}.{key}", self.path)
+        }
+    }
+
+    fn get(&mut self, key: &'static str) -> Option<&'a toml::Value> {
+        self.seen.push(key);
+        self.table.get(key)
+    }
+
+    fn string(&mut self, key: &'static str) -> Result<Option<String>, ControlError> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(toml::Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(invalid(self.at(key), "must be a string")),
+        }
+    }
+
+    fn required(&mut self, key: &'static str) -> Result<String, ControlError> {
+        self.string(key)?
+            .ok_or_else(|| invalid(self.at(key), "is required"))
+    }
+
+    fn bool(&mut self, key: &'static str) -> Result<Option<bool>, ControlError> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(toml::Value::Boolean(b)) => Ok(Some(*b)),
+            Some(_) => Err(invalid(self.at(key), "must be true or false")),
+        }
+    }
+
+    fn table(&mut self, key: &'static str) -> Result<Option<&'a toml::Table>, ControlError> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(toml::Value::Table(t)) => Ok(Some(t)),
+            Some(_) => Err(invalid(self.at(key), "must be a table")),
+        }
+    }
+
+    fn array_of_tables(
+        &mut self,
+        key: &'static str,
+    ) -> Result<Vec<&'a toml::Table>, ControlError> {
+        match self.get(key) {
+            None => Ok(Vec::new()),
+            Some(toml::Value::Array(items)) => items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    v.as_table()
+                        .ok_or_else(|| invalid(format!("{}[{i}]", self.at(key)), "must be a table"))
+                })
+                .collect(),
+            Some(_) => Err(invalid(
+                self.at(key),
+                format!("must be an array of tables ([[{key}]])"),
+            )),
+        }
+    }
+
+    /// Fails on the first key that was never asked for.
+    fn finish(self) -> Result<(), ControlError> {
+        match self.table.keys().find(|k| !self.seen.contains(&k.as_str())) {
+            Some(k) => Err(invalid(self.at(k), "unknown key")),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Renames the field of an `Invalid` error to its place in the file.
+fn relocate(e: ControlError, from: &str, to: &str) -> ControlError {
+    match e {
+        ControlError::Invalid { field, message } if field.starts_with(from) => ControlError::Invalid {
+            field: format!("{to}{}", &field[from.len()..]),
+            message,
+        },
+        other => other,
+    }
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+impl ConfigFile {
+    /// Reads and parses the file; relative paths resolve against its directory.
+    pub fn load(path: impl AsRef<Path>) -> Result<Self, ControlError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            invalid(
+                path.display().to_string(),
+                format!("cannot read the config file: {e}"),
+            )
+        })?;
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        let base_dir = std::path::absolute(&dir).unwrap_or(dir);
+        Self::parse(&text, base_dir)
+    }
+
+    /// Parses TOML text. Error messages give the line and key path, never a line's text
+    /// (which could hold a secret).
+    pub fn parse(text: &str, base_dir: impl Into<PathBuf>) -> Result<Self, ControlError> {
+        let root: toml::Table = toml::from_str(text).map_err(|e| {
+            let at = e
+                .span()
+                .map(|s| format!(" (line {})", line_of(text, s.start)))
+                .unwrap_or_default();
+            invalid("config file", format!("{}{at}", e.message().trim()))
+        })?;
+        let base_dir = base_dir.into();
+        let mut top = Table::new(String::new(), &root);
+        let mut connections = Vec::new();
+        for (i, t) in top.array_of_tables("connections")?.into_iter().enumerate() {
+            let mut t = Table::new(format!("connections[{i}]"), t);
+            if t.table.contains_key("token") {
+                return Err(invalid(
+                    t.at("token"),
+                    "a token may not be written in the config file; put it in an environment variable and name that with token_env",
+                ));
+            }
+            let c = ConfigConnection {
+                name: t.required("name")?,
+                token_env: t.required("token_env")?,
+                base_url: t.string("base_url")?,
+                description: t.string("description")?,
+            };
+            t.finish()?;
+            if connections.iter().any(|o: &ConfigConnection| o.name == c.name) {
+                return Err(invalid(
+                    format!("connections[{i}].name"),
+                    format!("connection {:?} is declared more than once", c.name),
+                ));
+            }
+            connections.push(c);
+        }
+        let mut syncs = Vec::new();
+        for (i, t) in top.array_of_tables("syncs")?.into_iter().enumerate() {
+            let path = format!("syncs[{i}]");
+            let mut t = Table::new(path.clone(), t);
+            let name = t.required("name")?;
+            let connection = t.required("connection")?;
+            let app = t.required("app")?;
+            let description = t.string("description")?;
+            let enabled = t.bool("enabled")?;
+            let source = t
+                .table("source")?
+                .ok_or_else(|| invalid(t.at("source"), "is required"))?;
+            let source = serde_json::to_value(source)
+                .map_err(|e| invalid(t.at("source"), e.to_string()))?;
+            let options = match t.table("options")? {
+                None => SyncOptionsInput::default(),
+                Some(o) => {
+                    let value = serde_json::to_value(o)
+                        .map_err(|e| invalid(t.at("options"), e.to_string()))?;
+                    SyncOptionsInput::from_json(&value)
+                        .map_err(|e| relocate(e, "syncOptions", &format!("{path}.options")))?
+                }
+            };
+            t.finish()?;
+            if syncs.iter().any(|o: &ConfigSync| o.name == name) {
+                return Err(invalid(
+                    format!("{path}.name"),
+                    format!("sync {name:?} is declared more than once"),
+                ));
+            }
+            syncs.push(ConfigSync {
+                name,
+                connection,
+                app,
+                description,
+                enabled,
+                source,
+                options,
+            });
+        }
+        top.finish()?;
+        Ok(Self {
+            base_dir,
+            connections,
+            syncs,
+        })
+    }
+}
+
+fn token_from_env(index: usize, c: &ConfigConnection) -> Result<SecretString, ControlError> {
+    match std::env::var(&c.token_env) {
+        Ok(v) if !v.trim().is_empty() => Ok(SecretString::from(v)),
+        _ => Err(invalid(
+            format!("connections[{index}].token_env"),
+            format!(
+                "environment variable {} (token of connection {:?}) is not set",
+                c.token_env, c.name
+            ),
+        )),
+    }
+}
+
+/// Creates or updates every connection, then every sync, of `file`.
+pub async fn apply_config(
+    control: &ControlPlane,
+    file: &ConfigFile,
+) -> Result<ConfigReport, ControlError> {
+    let mut report = ConfigReport::default();
+    for (i, c) in file.connections.iter().enumerate() {
+        let token = token_from_env(i, c)?;
+        let item = |action, fields| ConfigItem {
+            kind: "connection",
+            name: c.name.clone(),
+            action,
+            fields,
+        };
+        let existing = match control.get_connection(&c.name) {
+            Ok(existing) => existing,
+            Err(ControlError::NotFound { .. }) => {
+                control
+                    .create_connection(NewConnection {
+                        name: c.name.clone(),
+                        token,
+                        description: c.description.clone(),
+                        base_url: c.base_url.clone(),
+                        extra: Default::default(),
+                    })
+                    .await?;
+                report.items.push(item(ConfigAction::Created, Vec::new()));
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        let mut patch = ConnectionPatch::default();
+        let mut fields = Vec::new();
+        if existing.description != c.description {
+            patch.description = Some(c.description.clone());
+            fields.push("description".to_owned());
+        }
+        let base_url = c.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL).trim();
+        if existing.base_url != base_url {
+            patch.base_url = Some(Some(base_url.to_owned()));
+            fields.push("baseUrl".to_owned());
+        }
+        if control.key().credentials_hash(token.expose_secret()) != existing.credentials_hash {
+            patch.token = Some(token);
+            fields.push("token".to_owned());
+        }
+        if fields.is_empty() {
+            report.items.push(item(ConfigAction::Unchanged, fields));
+        } else {
+            control.update_connection(&existing.id, patch).await?;
+            report.items.push(item(ConfigAction::Updated, fields));
+        }
+    }
+    for (i, s) in file.syncs.iter().enumerate() {
+        let path = format!("syncs[{i}]");
+        let item = |action, fields| ConfigItem {
+            kind: "sync",
+            name: s.name.clone(),
+            action,
+            fields,
+        };
+        let existing = match control.get_sync(&s.name) {
+            Ok(existing) => existing,
+            Err(ControlError::NotFound { what: "sync", .. }) => {
+                control
+                    .create_sync(NewSync {
+                        name: s.name.clone(),
+                        connection: s.connection.clone(),
+                        app: s.app.clone(),
+                        source: s.source.clone(),
+                        options: s.options.clone(),
+                        description: s.description.clone(),
+                        is_enabled: s.enabled,
+                        secret_path: None,
+                        base_dir: file.base_dir.clone(),
+                    })
+                    .await
+                    .map_err(|e| relocate_sync(e, &path))?;
+                report.items.push(item(ConfigAction::Created, Vec::new()));
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        let mut patch = SyncPatch {
+            base_dir: Some(file.base_dir.clone()),
+            ..Default::default()
+        };
+        let mut fields = Vec::new();
+        if existing.description != s.description {
+            patch.description = Some(s.description.clone());
+            fields.push("description".to_owned());
+        }
+        let enabled = s.enabled.unwrap_or(true);
+        if existing.is_enabled != enabled {
+            patch.is_enabled = Some(enabled);
+            fields.push("isEnabled".to_owned());
+        }
+        let same_connection = s.connection == existing.connection_name
+            || s.connection == existing.connection_id;
+        if !same_connection {
+            patch.connection = Some(s.connection.clone());
+            fields.push("connection".to_owned());
+        }
+        if s.app != existing.app_name && s.app != existing.app_id {
+            patch.app = Some(s.app.clone());
+            fields.push("app".to_owned());
+        }
+        let wanted = SyncSettings::default()
+            .merged(&s.options)
+            .map_err(|e| relocate(e, "syncOptions", &format!("{path}.options")))?;
+        if wanted != existing.settings {
+            patch.options = full_options(&wanted);
+            fields.push("syncOptions".to_owned());
+        }
+        let new_source = SourceSpec::from_json_in(&s.source, &file.base_dir)
+            .map_err(|e| invalid(format!("{path}.source"), e.to_string()))?;
+        let current_source = control.source_of(&existing)?;
+        if new_source.split() != current_source.split() {
+            patch.source = Some(s.source.clone());
+            fields.push("source".to_owned());
+        }
+        if fields.is_empty() {
+            report.items.push(item(ConfigAction::Unchanged, fields));
+        } else {
+            control
+                .update_sync(&existing.id, patch)
+                .await
+                .map_err(|e| relocate_sync(e, &path))?;
+            report.items.push(item(ConfigAction::Updated, fields));
+        }
+    }
+    Ok(report)
+}
+
+fn relocate_sync(e: ControlError, path: &str) -> ControlError {
+    let e = relocate(e, "syncOptions", &format!("{path}.options"));
+    relocate(e, "source", &format!("{path}.source"))
+}
+
+/// Every option set explicitly, so an update makes the sync's options exactly `s`.
+fn full_options(s: &SyncSettings) -> SyncOptionsInput {
+    SyncOptionsInput {
+        environment: Some(s.environment.clone()),
+        key_schema: Some(s.key_schema.as_ref().map(|k| k.as_str().to_owned())),
+        initial_sync_behavior: Some(s.initial_sync_behavior.as_str().to_owned()),
+        disable_secret_deletion: Some(s.disable_secret_deletion),
+        auto_sync_enabled: Some(s.auto_sync_enabled),
+        components: Some(s.components.clone()),
+        default_type: Some(s.default_type.as_str().to_owned()),
+        default_scope: Some(s.default_scope.as_str().to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+[[connections]]
+name = "prod"
+token_env = "DO_PROD_TOKEN"
+
+[[syncs]]
+name = "web"
+connection = "prod"
+app = "web-app"
+enabled = false
+[syncs.source]
+type = "dotenv"
+paths = [".env"]
+[syncs.options]
+key_schema = "APP_{{secretKey}}"
+components = ["web"]
+"#;
+
+    #[test]
+    fn parses_a_good_file() {
+        let f = ConfigFile::parse(GOOD, "/cfg").unwrap();
+        assert_eq!(f.connections[0].token_env, "DO_PROD_TOKEN");
+        assert_eq!(f.syncs[0].enabled, Some(false));
+        assert_eq!(f.syncs[0].source["paths"][0], ".env");
+        assert_eq!(
+            f.syncs[0].options.key_schema,
+            Some(Some("APP_{{secretKey}}".into()))
+        );
+        assert_eq!(f.base_dir, PathBuf::from("/cfg"));
+    }
+
+    fn err(text: &str) -> String {
+        ConfigFile::parse(text, "/").unwrap_err().to_string()
+    }
+
+    #[test]
+    fn rejects_unknown_keys_with_their_path() {
+        assert!(err("colour = 1").contains("invalid colour: unknown key"));
+        let e = err("[[connections]]\nname = \"a\"\ntoken_env = \"X\"\nregion = \"x\"");
+        assert!(e.contains("connections[0].region"), "{e}");
+        let e = err(&GOOD.replace("components", "componentz"));
+        assert!(e.contains("syncs[0].options.componentz"), "{e}");
+        let e = err(&GOOD.replace("enabled = false", "enabled = false\nextra = 1"));
+        assert!(e.contains("syncs[0].extra"), "{e}");
+    }
+
+    #[test]
+    fn refuses_literal_tokens_without_echoing_them() {
+        let e = err("[[connections]]\nname = \"a\"\ntoken = \"dop_v1_canary\"");
+        assert!(e.contains("connections[0].token"), "{e}");
+        assert!(!e.contains("canary"), "{e}");
+        // A syntax error on a line holding a secret does not quote the line.
+        let e = err("[[connections]]\nname = \"a\"\ntoken_env = \"dop_v1_canary");
+        assert!(!e.contains("canary"), "{e}");
+        assert!(e.contains("line 3"), "{e}");
+    }
+
+    #[test]
+    fn rejects_duplicates_and_wrong_types() {
+        let dup = "[[connections]]\nname = \"a\"\ntoken_env = \"X\"\n[[connections]]\nname = \"a\"\ntoken_env = \"Y\"";
+        assert!(err(dup).contains("more than once"));
+        assert!(err("connections = 1").contains("array of tables"));
+        let e = err("[[connections]]\nname = 1\ntoken_env = \"X\"");
+        assert!(e.contains("connections[0].name: must be a string"), "{e}");
+        let e = err("[[syncs]]\nname = \"a\"\nconnection = \"c\"\napp = \"x\"");
+        assert!(e.contains("syncs[0].source: is required"), "{e}");
+    }
+}
