@@ -122,6 +122,15 @@ struct Resolved {
     /// The spec from the list; `None` if the listed app had none (then it is read alone).
     spec: Option<Value>,
     desired: Desired,
+    options: SyncOptions,
+}
+
+/// One app of [`Engine::sync_fleet_each`]: an app id or name, its secrets and options.
+#[derive(Debug, Clone)]
+pub struct FleetTarget {
+    pub target: String,
+    pub desired: Desired,
+    pub options: SyncOptions,
 }
 
 fn not_found(target: &str) -> SyncError {
@@ -147,11 +156,34 @@ impl Engine {
         settings: FleetSettings,
     ) -> Result<FleetReport, SyncError> {
         options.validate().map_err(PlanError::from)?;
+        let targets = targets
+            .into_iter()
+            .map(|(target, desired)| FleetTarget {
+                target,
+                desired,
+                options: options.clone(),
+            })
+            .collect();
+        self.sync_fleet_each(targets, settings).await
+    }
+
+    /// [`sync_fleet`](Self::sync_fleet) with options per app (e.g. one stored sync per
+    /// app, each with its own key schema). Invalid options fail their app only.
+    pub async fn sync_fleet_each(
+        &self,
+        targets: Vec<FleetTarget>,
+        settings: FleetSettings,
+    ) -> Result<FleetReport, SyncError> {
         let total = targets.len();
         let mut apps: IndexMap<String, FleetAppResult> = IndexMap::with_capacity(total);
-        let mut wanted: IndexMap<String, Desired> = IndexMap::with_capacity(total);
+        let mut wanted: IndexMap<String, (Desired, SyncOptions)> = IndexMap::with_capacity(total);
         let mut order: Vec<String> = Vec::with_capacity(total);
-        for (target, desired) in targets {
+        for FleetTarget {
+            target,
+            desired,
+            options,
+        } in targets
+        {
             let failed = |e| FleetAppResult {
                 app_id: None,
                 requests: 0,
@@ -168,10 +200,14 @@ impl Engine {
                 continue;
             }
             order.push(target.clone());
-            // Bad keys fail their app before anything is sent.
-            match validate_desired(&desired, &options) {
+            // Bad options or keys fail their app before anything is sent.
+            let valid = options
+                .validate()
+                .map_err(PlanError::from)
+                .and_then(|()| validate_desired(&desired, &options));
+            match valid {
                 Ok(()) => {
-                    wanted.insert(target, desired);
+                    wanted.insert(target, (desired, options));
                 }
                 Err(e) => {
                     apps.insert(target, failed(e.into()));
@@ -239,11 +275,10 @@ impl Engine {
         let mut finished = futures::stream::iter(runnable.into_iter().map(|r| {
             let listed_digest = digests.get(&r.app_id).unwrap_or(&empty_digest).clone();
             let apply = &apply;
-            let options = options.clone();
             async move {
                 let mut requests = 0;
                 let result = self
-                    .sync_listed_app(&r, options, &listed_digest, apply, &mut requests)
+                    .sync_listed_app(&r, &listed_digest, apply, &mut requests)
                     .await;
                 (r.target, r.app_id, requests, result)
             }
@@ -287,7 +322,6 @@ impl Engine {
     async fn sync_listed_app(
         &self,
         app: &Resolved,
-        options: SyncOptions,
         listed_digest: &str,
         settings: &ApplySettings,
         requests: &mut u32,
@@ -315,7 +349,7 @@ impl Engine {
             let planned = self.plan_read_spec(
                 id,
                 Goal::Sync(app.desired.clone()),
-                options.clone(),
+                app.options.clone(),
                 spec.clone(),
                 &state,
                 *requests,
@@ -357,7 +391,7 @@ impl Engine {
     /// are removed from `wanted`; what remains was not found.
     async fn read_listed(
         &self,
-        wanted: &mut IndexMap<String, Desired>,
+        wanted: &mut IndexMap<String, (Desired, SyncOptions)>,
     ) -> Result<(Vec<Resolved>, u32), SyncError> {
         let mut resolved = Vec::with_capacity(wanted.len());
         let mut requests = 0;
@@ -383,12 +417,13 @@ impl Engine {
                 let name = app["spec"]["name"].as_str();
                 // An id match wins over a name match; both may be asked for.
                 for key in [Some(id), name].into_iter().flatten() {
-                    if let Some(desired) = wanted.shift_remove(key) {
+                    if let Some((desired, options)) = wanted.shift_remove(key) {
                         resolved.push(Resolved {
                             target: key.to_owned(),
                             app_id: id.to_owned(),
                             spec: take_spec(app.clone(), id).ok(),
                             desired,
+                            options,
                         });
                     }
                 }

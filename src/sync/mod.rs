@@ -15,7 +15,7 @@ pub use apply::{ApplySettings, Engine, PlannedSync, Progress, SyncError, SyncOut
 pub use desired::{Desired, DesiredValue, ParseEnumError, Scope, VarType};
 pub use fingerprint::{Fingerprinter, FINGERPRINT_KEY_LEN};
 pub use fleet::{
-    FleetAppResult, FleetEvent, FleetProgress, FleetReport, FleetSettings,
+    FleetAppResult, FleetEvent, FleetProgress, FleetReport, FleetSettings, FleetTarget,
     DEFAULT_FLEET_CONCURRENCY,
 };
 pub use key_schema::{is_valid_env_key, InvalidKeyError, KeySchema, KeySchemaError};
