@@ -18,6 +18,7 @@ mod catalog;
 mod entropy;
 mod errors;
 mod faults;
+pub mod infisical;
 mod pagination;
 mod ratelimit;
 mod reqlog;

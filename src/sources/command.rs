@@ -137,9 +137,8 @@ impl CommandSource {
         if json {
             parse_json_object(&text).map_err(|problem| self.error(problem))
         } else {
-            let pairs = parse_text(&text).map_err(|e| {
-                self.error(format!("output line {}: {}", e.line, e.message))
-            })?;
+            let pairs = parse_text(&text)
+                .map_err(|e| self.error(format!("output line {}: {}", e.line, e.message)))?;
             Ok(pairs.into_iter().collect())
         }
     }
@@ -330,7 +329,11 @@ fn excerpt(bytes: &[u8]) -> Option<String> {
         .chars()
         .skip(count.saturating_sub(STDERR_EXCERPT_CHARS))
         .collect();
-    Some(if truncated { format!("…{kept}") } else { kept })
+    Some(if truncated {
+        format!("…{kept}")
+    } else {
+        kept
+    })
 }
 
 /// A JSON object of string values; the error never quotes a value.
@@ -340,11 +343,7 @@ pub(crate) fn parse_json_object(text: &str) -> Result<SourceSecrets, String> {
             serde_json::error::Category::Eof => "JSON that ends too early",
             _ => "invalid JSON",
         };
-        format!(
-            "printed {what} (line {}, column {})",
-            e.line(),
-            e.column()
-        )
+        format!("printed {what} (line {}, column {})", e.line(), e.column())
     })?;
     let Value::Object(map) = value else {
         return Err(format!(
@@ -363,9 +362,9 @@ pub(crate) fn parse_json_object(text: &str) -> Result<SourceSecrets, String> {
             }
             other => {
                 return Err(format!(
-                    "printed a JSON object whose key \"{key}\" has {} value; only strings are accepted",
-                    type_name(&other)
-                ))
+                "printed a JSON object whose key \"{key}\" has {} value; only strings are accepted",
+                type_name(&other)
+            ))
             }
         }
     }
@@ -416,7 +415,9 @@ mod tests {
         assert!(err.contains("ends too early"), "{err}");
         assert!(!err.contains("canary"), "{err}");
 
-        assert!(parse_json_object(r#"{"":"x"}"#).unwrap_err().contains("empty key"));
+        assert!(parse_json_object(r#"{"":"x"}"#)
+            .unwrap_err()
+            .contains("empty key"));
     }
 
     #[test]

@@ -33,12 +33,10 @@ impl DotenvSource {
     pub(crate) async fn read(&self) -> Result<SourceSecrets, SourceError> {
         let mut secrets = SourceSecrets::new();
         for path in &self.paths {
-            let bytes = tokio::fs::read(path)
-                .await
-                .map_err(|e| SourceError::File {
-                    path: path.clone(),
-                    message: io_reason(&e),
-                })?;
+            let bytes = tokio::fs::read(path).await.map_err(|e| SourceError::File {
+                path: path.clone(),
+                message: io_reason(&e),
+            })?;
             for (key, value) in parse_file(path, &bytes)? {
                 secrets.insert(key, value);
             }
@@ -382,7 +380,10 @@ mod tests {
     fn errors_do_not_quote_the_line() {
         let err = parse_file(Path::new("/x/.env"), b"TOKEN=canary secret-canary\n").unwrap_err();
         let text = err.to_string();
-        assert!(text.contains("/x/.env") && text.contains("line 1"), "{text}");
+        assert!(
+            text.contains("/x/.env") && text.contains("line 1"),
+            "{text}"
+        );
         assert!(!text.contains("canary"), "{text}");
     }
 

@@ -123,9 +123,9 @@ impl<'a> Fields<'a> {
             .iter()
             .enumerate()
             .map(|(i, item)| match item {
-                Value::String(s) if s.trim().is_empty() => Err(self.error(format_args!(
-                    "field \"{name}\": item {i} must not be empty"
-                ))),
+                Value::String(s) if s.trim().is_empty() => {
+                    Err(self.error(format_args!("field \"{name}\": item {i} must not be empty")))
+                }
                 Value::String(s) => Ok(s.clone()),
                 other => Err(self.error(format_args!(
                     "field \"{name}\": item {i} must be a string, not {}",

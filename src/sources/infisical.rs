@@ -163,7 +163,10 @@ impl InfisicalSource {
             )
         })?;
         if login.access_token.is_empty() {
-            return Err(self.error(Some(status.as_u16()), "login returned an empty access token"));
+            return Err(self.error(
+                Some(status.as_u16()),
+                "login returned an empty access token",
+            ));
         }
         Ok(SecretString::from(login.access_token))
     }
@@ -234,7 +237,9 @@ impl InfisicalSource {
             for import in listing.imports {
                 for secret in import.secrets {
                     check_secret(&secret).map_err(|m| self.error(None, m))?;
-                    merged.entry(secret.secret_key).or_insert(secret.secret_value);
+                    merged
+                        .entry(secret.secret_key)
+                        .or_insert(secret.secret_value);
                 }
             }
         }

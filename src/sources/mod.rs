@@ -343,14 +343,16 @@ fn parse(value: &Value, base: Option<&Path>) -> Result<SourceSpec, SourceError> 
 fn resolve(path: &str, base: Option<&Path>) -> Result<PathBuf, SourceError> {
     let path = PathBuf::from(path);
     match base {
-        Some(base) if path.is_relative() => std::path::absolute(base.join(&path)).map_err(|e| {
-            SourceError::Invalid(format!("cannot resolve {}: {e}", path.display()))
-        }),
+        Some(base) if path.is_relative() => std::path::absolute(base.join(&path))
+            .map_err(|e| SourceError::Invalid(format!("cannot resolve {}: {e}", path.display()))),
         _ => Ok(path),
     }
 }
 
-fn parse_dotenv(map: &Map<String, Value>, base: Option<&Path>) -> Result<DotenvSource, SourceError> {
+fn parse_dotenv(
+    map: &Map<String, Value>,
+    base: Option<&Path>,
+) -> Result<DotenvSource, SourceError> {
     let f = Fields::new("dotenv", map, &["path", "paths"])?;
     let paths = match (f.opt_nonempty_str("path")?, f.opt_str_list("paths")?) {
         (Some(_), Some(_)) => return Err(f.error("give either \"path\" or \"paths\", not both")),
@@ -367,19 +369,18 @@ fn parse_dotenv(map: &Map<String, Value>, base: Option<&Path>) -> Result<DotenvS
 
 fn parse_env(map: &Map<String, Value>) -> Result<EnvSource, SourceError> {
     let f = Fields::new("env", map, &["prefix", "strip_prefix"])?;
-    let prefix = match f.opt_str("prefix")? {
-        None => {
-            return Err(f.error(
+    let prefix =
+        match f.opt_str("prefix")? {
+            None => return Err(f.error(
                 "field \"prefix\" is required (an empty prefix would sync the whole environment)",
-            ))
-        }
-        Some("") => {
-            return Err(f.error(
-                "field \"prefix\" must not be empty: it would sync the whole environment",
-            ))
-        }
-        Some(p) => p,
-    };
+            )),
+            Some("") => {
+                return Err(f.error(
+                    "field \"prefix\" must not be empty: it would sync the whole environment",
+                ))
+            }
+            Some(p) => p,
+        };
     if prefix.contains(['=', '\0']) || prefix.chars().any(char::is_whitespace) {
         return Err(f.error(format_args!(
             "prefix {prefix:?} cannot start an environment variable name"
@@ -479,12 +480,14 @@ fn parse_infisical(map: &Map<String, Value>) -> Result<InfisicalSource, SourceEr
             "client_secret_env",
         ],
     )?;
-    let site_url = infisical::normalize_site_url(
-        f.opt_nonempty_str("site_url")?.unwrap_or(DEFAULT_SITE_URL),
-    )
-    .map_err(|m| f.error(m))?;
+    let site_url =
+        infisical::normalize_site_url(f.opt_nonempty_str("site_url")?.unwrap_or(DEFAULT_SITE_URL))
+            .map_err(|m| f.error(m))?;
     let project_id = f.required_str("project_id")?;
-    if project_id.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    if project_id
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control())
+    {
         return Err(f.error("project_id must not contain spaces"));
     }
     let environment = f.required_str("environment")?;

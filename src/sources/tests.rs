@@ -25,9 +25,18 @@ fn kinds_and_type_errors() {
 #[test]
 fn unknown_fields_are_rejected_by_name() {
     for (value, field) in [
-        (json!({"type": "dotenv", "path": ".env", "pathz": 1}), "pathz"),
-        (json!({"type": "env", "prefix": "A_", "strip": true}), "strip"),
-        (json!({"type": "command", "command": "x", "shell": true}), "shell"),
+        (
+            json!({"type": "dotenv", "path": ".env", "pathz": 1}),
+            "pathz",
+        ),
+        (
+            json!({"type": "env", "prefix": "A_", "strip": true}),
+            "strip",
+        ),
+        (
+            json!({"type": "command", "command": "x", "shell": true}),
+            "shell",
+        ),
         (json!({"type": "inline", "secrets": {}, "keys": []}), "keys"),
         (
             json!({"type": "infisical", "project_id": "p", "environment": "dev",
@@ -36,7 +45,10 @@ fn unknown_fields_are_rejected_by_name() {
         ),
     ] {
         let message = invalid(value);
-        assert!(message.contains(&format!("unknown field \"{field}\"")), "{message}");
+        assert!(
+            message.contains(&format!("unknown field \"{field}\"")),
+            "{message}"
+        );
     }
 }
 
@@ -45,9 +57,8 @@ fn dotenv_validation_and_forms() {
     let spec = SourceSpec::from_json(&json!({"type": "dotenv", "path": ".env"})).unwrap();
     assert_eq!(spec.watched_paths(), vec![PathBuf::from(".env")]);
     assert_eq!(spec.kind(), "dotenv");
-    let spec =
-        SourceSpec::from_json(&json!({"type": "dotenv", "paths": ["a.env", "/abs/b.env"]}))
-            .unwrap();
+    let spec = SourceSpec::from_json(&json!({"type": "dotenv", "paths": ["a.env", "/abs/b.env"]}))
+        .unwrap();
     assert_eq!(spec.describe(), "dotenv: a.env, /abs/b.env");
 
     assert!(invalid(json!({"type": "dotenv"})).contains("\"paths\" (or \"path\") is required"));
@@ -85,19 +96,24 @@ fn relative_paths_resolve_against_the_base_dir() {
 #[test]
 fn env_validation() {
     let spec = SourceSpec::from_json(&json!({"type": "env", "prefix": "APP_"})).unwrap();
-    assert_eq!(spec.split().0, json!({"type": "env", "prefix": "APP_", "strip_prefix": true}));
+    assert_eq!(
+        spec.split().0,
+        json!({"type": "env", "prefix": "APP_", "strip_prefix": true})
+    );
     assert_eq!(spec.describe(), "env: prefix APP_ (stripped)");
     assert!(invalid(json!({"type": "env", "prefix": ""})).contains("whole environment"));
     assert!(invalid(json!({"type": "env"})).contains("\"prefix\" is required"));
     assert!(invalid(json!({"type": "env", "prefix": "A="})).contains("cannot start"));
-    assert!(invalid(json!({"type": "env", "prefix": "A_", "strip_prefix": "yes"}))
-        .contains("\"strip_prefix\" must be a boolean"));
+    assert!(
+        invalid(json!({"type": "env", "prefix": "A_", "strip_prefix": "yes"}))
+            .contains("\"strip_prefix\" must be a boolean")
+    );
 }
 
 #[test]
 fn command_validation_and_canonical_form() {
-    let spec = SourceSpec::from_json(&json!({"type": "command", "command": ["vault", "kv", ""]}))
-        .unwrap();
+    let spec =
+        SourceSpec::from_json(&json!({"type": "command", "command": ["vault", "kv", ""]})).unwrap();
     assert_eq!(
         spec.split(),
         (
@@ -119,13 +135,19 @@ fn command_validation_and_canonical_form() {
     assert!(invalid(json!({"type": "command", "command": ["a", 1]})).contains("item 1"));
     assert!(invalid(json!({"type": "command", "command": 5})).contains("not a number"));
     assert!(invalid(json!({"type": "command"})).contains("\"command\" is required"));
-    assert!(invalid(json!({"type": "command", "command": "x", "format": "yaml"}))
-        .contains("not one of"));
+    assert!(
+        invalid(json!({"type": "command", "command": "x", "format": "yaml"}))
+            .contains("not one of")
+    );
     assert!(invalid(json!({"type": "command", "command": "x", "timeout": 0})).contains("timeout"));
-    assert!(invalid(json!({"type": "command", "command": "x", "timeout": 99999}))
-        .contains("at most 3600"));
-    assert!(invalid(json!({"type": "command", "command": "x", "timeout": "60"}))
-        .contains("must be a number"));
+    assert!(
+        invalid(json!({"type": "command", "command": "x", "timeout": 99999}))
+            .contains("at most 3600")
+    );
+    assert!(
+        invalid(json!({"type": "command", "command": "x", "timeout": "60"}))
+            .contains("must be a number")
+    );
 }
 
 fn infisical_json() -> serde_json::Value {
@@ -153,7 +175,9 @@ fn infisical_validation_and_defaults() {
     };
     assert!(invalid(with("environment", json!("Prod env"))).contains("slug"));
     assert!(invalid(with("secret_path", json!("app"))).contains("must start with /"));
-    assert!(invalid(with("site_url", json!("http://infisical.example.com"))).contains("non-loopback"));
+    assert!(
+        invalid(with("site_url", json!("http://infisical.example.com"))).contains("non-loopback")
+    );
     assert!(invalid(with("recursive", json!(1))).contains("must be a boolean"));
     assert!(invalid(with("client_secret_env", json!("X"))).contains("not both"));
     let mut missing = infisical_json();
@@ -176,14 +200,17 @@ fn infisical_validation_and_defaults() {
 #[test]
 fn inline_validation() {
     assert!(invalid(json!({"type": "inline", "secrets": {"": "x"}})).contains("empty key"));
-    assert!(invalid(json!({"type": "inline", "secrets": {"A": 1}})).contains("\"A\" must be a string"));
+    assert!(
+        invalid(json!({"type": "inline", "secrets": {"A": 1}})).contains("\"A\" must be a string")
+    );
     assert!(invalid(json!({"type": "inline", "secrets": ["A"]})).contains("must be an object"));
     assert!(invalid(json!({"type": "inline"})).contains("\"secrets\" is required"));
 }
 
 #[test]
 fn split_keeps_secrets_out_of_the_public_part_and_debug() {
-    let inline = json!({"type": "inline", "secrets": {"B": "inline-canary-b", "A": "inline-canary-a"}});
+    let inline =
+        json!({"type": "inline", "secrets": {"B": "inline-canary-b", "A": "inline-canary-a"}});
     for value in [inline, infisical_json()] {
         let spec = SourceSpec::from_json(&value).unwrap();
         let (public, secret) = spec.split();
@@ -201,8 +228,8 @@ fn split_keeps_secrets_out_of_the_public_part_and_debug() {
 
 #[test]
 fn inline_public_part_lists_keys_and_join_checks_them() {
-    let spec = SourceSpec::from_json(&json!({"type": "inline", "secrets": {"B": "1", "A": "2"}}))
-        .unwrap();
+    let spec =
+        SourceSpec::from_json(&json!({"type": "inline", "secrets": {"B": "1", "A": "2"}})).unwrap();
     let (public, secret) = spec.split();
     assert_eq!(public, json!({"type": "inline", "keys": ["B", "A"]}));
     assert_eq!(spec.describe(), "inline: 2 keys");
@@ -213,10 +240,12 @@ fn inline_public_part_lists_keys_and_join_checks_them() {
         .contains("do not match"));
     assert!(SourceSpec::join(&public, Some(&json!("x"))).is_err());
     let doubled = json!({"type": "infisical", "client_secret": "x"});
-    assert!(SourceSpec::join(&doubled, Some(&json!({"client_secret": "y"})))
-        .unwrap_err()
-        .to_string()
-        .contains("both the public and the secret part"));
+    assert!(
+        SourceSpec::join(&doubled, Some(&json!({"client_secret": "y"})))
+            .unwrap_err()
+            .to_string()
+            .contains("both the public and the secret part")
+    );
     assert!(SourceSpec::join(&public, Some(&secret.unwrap())).is_ok());
 }
 
