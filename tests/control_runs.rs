@@ -112,9 +112,17 @@ fn inline(secrets: Value) -> Value {
 #[tokio::test]
 async fn run_lifecycle_and_history() {
     let fx = fx().await;
-    fx.sync("shop", inline(json!({"API_KEY": "k1", "DB_URL": "db1"})), Some("S_{{secretKey}}"))
-        .await;
-    let run = fx.cp.run_sync("shop", &RunSettings::default()).await.unwrap();
+    fx.sync(
+        "shop",
+        inline(json!({"API_KEY": "k1", "DB_URL": "db1"})),
+        Some("S_{{secretKey}}"),
+    )
+    .await;
+    let run = fx
+        .cp
+        .run_sync("shop", &RunSettings::default())
+        .await
+        .unwrap();
     assert_eq!(run.status, RunStatus::Succeeded);
     assert_eq!(run.kind, RunKind::Sync);
     assert_eq!(run.created, ["S_API_KEY", "S_DB_URL"]);
@@ -150,7 +158,11 @@ async fn run_lifecycle_and_history() {
 
     // Nothing changed: one GET, no PUT, no deployment.
     let puts = fx.puts();
-    let second = fx.cp.run_sync(&s.id, &RunSettings::default()).await.unwrap();
+    let second = fx
+        .cp
+        .run_sync(&s.id, &RunSettings::default())
+        .await
+        .unwrap();
     assert_eq!(second.message.as_deref(), Some("no changes"));
     assert_eq!((second.requests, second.deployment_id.clone()), (1, None));
     assert_eq!(fx.puts(), puts);
@@ -167,14 +179,21 @@ async fn run_lifecycle_and_history() {
         )
         .await
         .unwrap();
-    let third = fx.cp.run_sync("shop", &RunSettings::default()).await.unwrap();
+    let third = fx
+        .cp
+        .run_sync("shop", &RunSettings::default())
+        .await
+        .unwrap();
     assert_eq!(third.updated, ["S_API_KEY"]);
 
     let history = fx.cp.history("shop", None).unwrap();
     let ids: Vec<&str> = history.iter().map(|r| r.id.as_str()).collect();
-    assert_eq!(ids, [third.id.as_str(), second.id.as_str(), run.id.as_str()]);
+    assert_eq!(
+        ids,
+        [third.id.as_str(), second.id.as_str(), run.id.as_str()]
+    );
     assert_eq!(history[2], run);
-    assert_eq!(fx.cp.history("shop", Some(1)).unwrap(), [third.clone()]);
+    assert_eq!(fx.cp.history("shop", Some(1)).unwrap(), vec![third]);
     assert_eq!(fx.cp.get_run(&run.id).unwrap(), run);
 
     let j = run.to_json();
@@ -182,11 +201,26 @@ async fn run_lifecycle_and_history() {
     assert_eq!(
         keys,
         [
-            "id", "syncId", "syncName", "kind", "status", "message", "deploymentId", "created",
-            "updated", "deleted", "requests", "startedAt", "finishedAt", "durationMs"
+            "id",
+            "syncId",
+            "syncName",
+            "kind",
+            "status",
+            "message",
+            "deploymentId",
+            "created",
+            "updated",
+            "deleted",
+            "requests",
+            "startedAt",
+            "finishedAt",
+            "durationMs"
         ]
     );
-    assert_eq!((j["kind"].as_str(), j["status"].as_str()), (Some("sync"), Some("succeeded")));
+    assert_eq!(
+        (j["kind"].as_str(), j["status"].as_str()),
+        (Some("sync"), Some("succeeded"))
+    );
     assert!(!j.to_string().contains("k1"));
 
     // Deleting the sync takes its history with it and leaves the app alone.
@@ -209,21 +243,33 @@ async fn waiting_follows_the_deployment() {
         ..Default::default()
     };
     let run = fx.cp.run_sync("shop", &settings).await.unwrap();
-    assert!(run.message.as_deref().unwrap().ends_with(" ACTIVE)"), "{:?}", run.message);
+    assert!(
+        run.message.as_deref().unwrap().ends_with(" ACTIVE)"),
+        "{:?}",
+        run.message
+    );
     assert_eq!(phases.lock().last().map(String::as_str), Some("ACTIVE"));
 
     // A deployment that fails is a failed run (the keys were written, so it says so).
     fx.cp
         .update_sync(
             "shop",
-            SyncPatch { source: Some(inline(json!({"K": "v2"}))), ..Default::default() },
+            SyncPatch {
+                source: Some(inline(json!({"K": "v2"}))),
+                ..Default::default()
+            },
         )
         .await
         .unwrap();
     fx.emu.fail_next_deployment(&fx.app_id);
     let err = fx.cp.run_sync("shop", &settings).await.unwrap_err();
-    let ControlError::RunFailed { run, cause } = err else { panic!("{err}") };
-    assert!(matches!(*cause, ControlError::DeploymentFailed { .. }), "{cause}");
+    let ControlError::RunFailed { run, cause } = err else {
+        panic!("{err}")
+    };
+    assert!(
+        matches!(*cause, ControlError::DeploymentFailed { .. }),
+        "{cause}"
+    );
     assert_eq!(run.status, RunStatus::Failed);
     assert_eq!(run.updated, ["K"]);
     let s = fx.cp.get_sync("shop").unwrap();
@@ -235,11 +281,21 @@ async fn a_disabled_sync_is_refused_and_nothing_recorded() {
     let fx = fx().await;
     fx.sync("shop", inline(json!({"K": "v"})), None).await;
     fx.cp
-        .update_sync("shop", SyncPatch { is_enabled: Some(false), ..Default::default() })
+        .update_sync(
+            "shop",
+            SyncPatch {
+                is_enabled: Some(false),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
     fx.emu.clear_requests();
-    let err = fx.cp.run_sync("shop", &RunSettings::default()).await.unwrap_err();
+    let err = fx
+        .cp
+        .run_sync("shop", &RunSettings::default())
+        .await
+        .unwrap_err();
     assert!(matches!(err, ControlError::Disabled { .. }), "{err}");
     assert!(err.to_string().contains("disabled"), "{err}");
     assert!(fx.cp.history("shop", None).unwrap().is_empty());
@@ -256,8 +312,13 @@ async fn a_failing_source_never_reaches_digitalocean() {
     let fx = fx().await;
     let env_file = fx.dir.path().join("app.env");
     std::fs::write(&env_file, "A=1\nB=2\n").unwrap();
-    fx.sync("shop", json!({"type": "dotenv", "path": "app.env"}), None).await;
-    let ok = fx.cp.run_sync("shop", &RunSettings::default()).await.unwrap();
+    fx.sync("shop", json!({"type": "dotenv", "path": "app.env"}), None)
+        .await;
+    let ok = fx
+        .cp
+        .run_sync("shop", &RunSettings::default())
+        .await
+        .unwrap();
     assert_eq!(ok.created, ["A", "B"]);
     // No key schema: every key is managed, so the one the source lacks went.
     assert_eq!(ok.deleted, ["LOG_LEVEL"]);
@@ -265,20 +326,33 @@ async fn a_failing_source_never_reaches_digitalocean() {
 
     std::fs::remove_file(&env_file).unwrap();
     fx.emu.clear_requests();
-    let err = fx.cp.run_sync("shop", &RunSettings::default()).await.unwrap_err();
-    let ControlError::RunFailed { run, cause } = err else { panic!("{err}") };
+    let err = fx
+        .cp
+        .run_sync("shop", &RunSettings::default())
+        .await
+        .unwrap_err();
+    let ControlError::RunFailed { run, cause } = err else {
+        panic!("{err}")
+    };
     assert!(matches!(*cause, ControlError::Source(_)), "{cause}");
     assert_eq!(run.status, RunStatus::Failed);
     let message = run.message.clone().unwrap();
     assert!(message.contains("app.env"), "{message}");
     assert!(!message.contains('\n'));
     assert_eq!(run.requests, 0);
-    assert!(fx.emu.requests().is_empty(), "no request at all: {:?}", fx.emu.requests());
+    assert!(
+        fx.emu.requests().is_empty(),
+        "no request at all: {:?}",
+        fx.emu.requests()
+    );
     let s = fx.cp.get_sync("shop").unwrap();
     assert_eq!(s.last_sync.status.as_deref(), Some("failed"));
     assert_eq!(s.last_sync.message.as_deref(), Some(message.as_str()));
     assert_eq!(s.last_sync.job_id.as_deref(), Some(run.id.as_str()));
-    assert_eq!(s.last_sync.succeeded_at, synced_at, "lastSyncedAt only moves on success");
+    assert_eq!(
+        s.last_sync.succeeded_at, synced_at,
+        "lastSyncedAt only moves on success"
+    );
     let keys: Vec<String> = fx.envs().into_iter().map(|(k, _)| k).collect();
     assert_eq!(keys, ["A", "B"], "nothing was deleted by the failed run");
     let history = fx.cp.history("shop", None).unwrap();
@@ -287,8 +361,14 @@ async fn a_failing_source_never_reaches_digitalocean() {
     // An API failure is recorded the same way, with DigitalOcean's message.
     std::fs::write(&env_file, "A=1\n").unwrap();
     fx.emu.reset();
-    let err = fx.cp.run_sync("shop", &RunSettings::default()).await.unwrap_err();
-    let ControlError::RunFailed { run, cause } = err else { panic!("{err}") };
+    let err = fx
+        .cp
+        .run_sync("shop", &RunSettings::default())
+        .await
+        .unwrap_err();
+    let ControlError::RunFailed { run, cause } = err else {
+        panic!("{err}")
+    };
     assert!(matches!(*cause, ControlError::Sync(_)), "{cause}");
     assert!(run.message.unwrap().contains("not found"));
 }
@@ -296,15 +376,33 @@ async fn a_failing_source_never_reaches_digitalocean() {
 #[tokio::test]
 async fn remove_secrets_deletes_what_the_sync_wrote() {
     let fx = fx().await;
-    fx.sync("shop", inline(json!({"A": "1", "B": "2"})), Some("X_{{secretKey}}")).await;
-    fx.cp.run_sync("shop", &RunSettings::default()).await.unwrap();
+    fx.sync(
+        "shop",
+        inline(json!({"A": "1", "B": "2"})),
+        Some("X_{{secretKey}}"),
+    )
+    .await;
+    fx.cp
+        .run_sync("shop", &RunSettings::default())
+        .await
+        .unwrap();
     assert_eq!(fx.envs().len(), 3);
     // Allowed while disabled.
     fx.cp
-        .update_sync("shop", SyncPatch { is_enabled: Some(false), ..Default::default() })
+        .update_sync(
+            "shop",
+            SyncPatch {
+                is_enabled: Some(false),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
-    let run = fx.cp.remove_secrets("shop", &RunSettings::default()).await.unwrap();
+    let run = fx
+        .cp
+        .remove_secrets("shop", &RunSettings::default())
+        .await
+        .unwrap();
     assert_eq!(run.kind, RunKind::Remove);
     assert_eq!(run.deleted, ["X_A", "X_B"]);
     assert_eq!(fx.envs(), [("LOG_LEVEL".to_owned(), "info".to_owned())]);
@@ -312,10 +410,17 @@ async fn remove_secrets_deletes_what_the_sync_wrote() {
     assert_eq!(s.last_remove.status.as_deref(), Some("succeeded"));
     assert_eq!(s.last_remove.job_id.as_deref(), Some(run.id.as_str()));
     assert!(s.last_remove.succeeded_at.is_some());
-    assert_eq!(s.last_sync.status.as_deref(), Some("succeeded"), "sync status untouched");
+    assert_eq!(
+        s.last_sync.status.as_deref(),
+        Some("succeeded"),
+        "sync status untouched"
+    );
     let j = s.to_json();
     assert_eq!(j["secretSync"]["removeStatus"], "succeeded");
-    assert_eq!(fx.cp.history("shop", None).unwrap()[0].kind, RunKind::Remove);
+    assert_eq!(
+        fx.cp.history("shop", None).unwrap()[0].kind,
+        RunKind::Remove
+    );
 }
 
 #[tokio::test]
@@ -342,9 +447,15 @@ async fn another_control_plane_sees_the_run_while_it_runs() {
     let seen = seen.expect("the observer saw the run as running");
     let history = observer.history("shop", None).unwrap();
     assert_eq!(history[0].status, RunStatus::Running);
-    assert_eq!(seen.last_sync.job_id.as_deref(), Some(history[0].id.as_str()));
+    assert_eq!(
+        seen.last_sync.job_id.as_deref(),
+        Some(history[0].id.as_str())
+    );
     let run = handle.await.unwrap().unwrap();
-    assert_eq!(observer.get_run(&run.id).unwrap().status, RunStatus::Succeeded);
+    assert_eq!(
+        observer.get_run(&run.id).unwrap().status,
+        RunStatus::Succeeded
+    );
 }
 
 #[tokio::test]
@@ -357,11 +468,19 @@ async fn a_cancelled_run_is_not_left_running() {
     fx.sync("shop", inline(json!({"K": "v"})), None).await;
     let settings = RunSettings::default();
     let run = fx.cp.run_sync("shop", &settings);
-    assert!(tokio::time::timeout(Duration::from_millis(100), run).await.is_err());
+    assert!(tokio::time::timeout(Duration::from_millis(100), run)
+        .await
+        .is_err());
     let history = fx.cp.history("shop", None).unwrap();
     assert_eq!(history[0].status, RunStatus::Failed);
-    assert_eq!(history[0].message.as_deref(), Some("interrupted before completion"));
-    assert_eq!(fx.cp.get_sync("shop").unwrap().last_sync.status.as_deref(), Some("failed"));
+    assert_eq!(
+        history[0].message.as_deref(),
+        Some("interrupted before completion")
+    );
+    assert_eq!(
+        fx.cp.get_sync("shop").unwrap().last_sync.status.as_deref(),
+        Some("failed")
+    );
 }
 
 fn scan(dir: &Path, needle: &str) {
@@ -381,8 +500,13 @@ fn scan(dir: &Path, needle: &str) {
 async fn source_secrets_and_values_are_never_on_disk() {
     let fx = fx().await;
     let canary = format!("canary-{}", uuid::Uuid::new_v4().simple());
-    fx.sync("shop", inline(json!({"SECRET": canary})), None).await;
-    let run = fx.cp.run_sync("shop", &RunSettings::default()).await.unwrap();
+    fx.sync("shop", inline(json!({"SECRET": canary})), None)
+        .await;
+    let run = fx
+        .cp
+        .run_sync("shop", &RunSettings::default())
+        .await
+        .unwrap();
     assert!(!format!("{run:?} {}", run.to_json()).contains(&canary));
     let s = fx.cp.get_sync("shop").unwrap();
     assert!(!format!("{s:?} {}", s.to_json()).contains(&canary));
