@@ -3,8 +3,8 @@ pub mod client;
 pub mod control;
 pub mod emulator;
 pub mod models;
-pub mod sources;
 #[cfg(feature = "python")]
 mod py;
+pub mod sources;
 pub mod store;
 pub mod sync;

@@ -55,7 +55,10 @@ impl Fx {
     }
 
     async fn conn(&self, name: &str) -> Connection {
-        self.cp.create_connection(self.new_conn(name)).await.unwrap()
+        self.cp
+            .create_connection(self.new_conn(name))
+            .await
+            .unwrap()
     }
 
     fn account_checks(&self) -> usize {
@@ -126,7 +129,10 @@ async fn create_get_list_and_json_shape() {
     assert_eq!(names, ["a-first", "prod-account"]);
     assert!(matches!(
         fx.cp.get_connection("nope"),
-        Err(ControlError::NotFound { what: "connection", .. })
+        Err(ControlError::NotFound {
+            what: "connection",
+            ..
+        })
     ));
     // The token is in no output.
     for shown in [
@@ -149,7 +155,16 @@ async fn default_base_url_is_digitalocean() {
         .create_connection(NewConnection::new("taken", "x"))
         .await
         .unwrap_err();
-    assert!(matches!(err, ControlError::AlreadyExists { what: "connection", .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            ControlError::AlreadyExists {
+                what: "connection",
+                ..
+            }
+        ),
+        "{err}"
+    );
     assert_eq!(DEFAULT_BASE_URL, "https://api.digitalocean.com");
 }
 
@@ -185,7 +200,8 @@ async fn patch_changes_only_given_fields() {
     assert_eq!((u.version, fx.account_checks()), (3, 1));
 
     // Clearing the description and renaming.
-    let patch = ConnectionPatch::from_json(&json!({"description": null, "name": "prod-2"})).unwrap();
+    let patch =
+        ConnectionPatch::from_json(&json!({"description": null, "name": "prod-2"})).unwrap();
     let u = fx.cp.update_connection("prod", patch).await.unwrap();
     assert_eq!((u.version, u.description.clone()), (4, None));
     assert!(fx.cp.get_connection("prod").is_err());
@@ -211,7 +227,10 @@ async fn replaced_token_is_checked_and_a_rejected_one_changes_nothing() {
     };
     let err = fx.cp.update_connection("prod", bad).await.unwrap_err();
     assert!(matches!(err, ControlError::Api(_)), "{err}");
-    assert!(err.to_string().contains("Unable to authenticate you"), "{err}");
+    assert!(
+        err.to_string().contains("Unable to authenticate you"),
+        "{err}"
+    );
     assert_eq!(fx.account_checks(), 2);
     assert_eq!(fx.cp.get_connection("prod").unwrap(), c);
 
@@ -222,7 +241,10 @@ async fn replaced_token_is_checked_and_a_rejected_one_changes_nothing() {
         ..Default::default()
     };
     let err = fx.cp.update_connection("prod", moved).await.unwrap_err();
-    assert!(err.to_string().contains("Unable to authenticate you"), "{err}");
+    assert!(
+        err.to_string().contains("Unable to authenticate you"),
+        "{err}"
+    );
     assert_eq!(fx.cp.get_connection("prod").unwrap(), c);
 
     // A new token the new endpoint accepts: checked, stored, new hash.
@@ -235,7 +257,10 @@ async fn replaced_token_is_checked_and_a_rejected_one_changes_nothing() {
     assert_ne!(u.credentials_hash, c.credentials_hash);
     assert_eq!(other.request_count(Some("GET"), Some("/v2/account")), 2);
     let client = fx.cp.client_for(&u).unwrap();
-    assert_eq!(client.base_url().as_str().trim_end_matches('/'), other.base_url());
+    assert_eq!(
+        client.base_url().as_str().trim_end_matches('/'),
+        other.base_url()
+    );
 }
 
 #[tokio::test]
@@ -282,7 +307,10 @@ async fn every_validation_error_writes_nothing() {
         let err = fx.cp.create_connection(input).await.unwrap_err();
         assert!(err.to_string().contains(expected), "{err} vs {expected}");
         assert!(
-            matches!(err, ControlError::Invalid { .. } | ControlError::Unsupported { .. }),
+            matches!(
+                err,
+                ControlError::Invalid { .. } | ControlError::Unsupported { .. }
+            ),
             "{err:?}"
         );
     }
@@ -306,7 +334,10 @@ async fn every_validation_error_writes_nothing() {
     c.token = SecretString::from("dop_v1_not_the_token".to_owned());
     let err = fx.cp.create_connection(c).await.unwrap_err();
     assert!(matches!(err, ControlError::Api(_)), "{err}");
-    assert!(err.to_string().contains("Unable to authenticate you"), "{err}");
+    assert!(
+        err.to_string().contains("Unable to authenticate you"),
+        "{err}"
+    );
     let names: Vec<String> = fx
         .cp
         .list_connections()
@@ -361,7 +392,11 @@ async fn token_is_never_on_disk_and_the_hash_is_keyed() {
         let bytes = std::fs::read(&entry).unwrap();
         scanned += 1;
         for needle in [fx.token.as_str(), second.as_str(), "canary"] {
-            assert!(!contains(&bytes, needle.as_bytes()), "{needle} in {}", entry.display());
+            assert!(
+                !contains(&bytes, needle.as_bytes()),
+                "{needle} in {}",
+                entry.display()
+            );
         }
     }
     assert!(scanned >= 4, "db, wal, key, master key: {scanned}");
@@ -409,20 +444,29 @@ async fn master_key_file_is_private_stable_and_required_once_used() {
     let store = Arc::new(Store::open(&fx.db).unwrap());
     let err = ControlPlane::open_with(store.clone(), MasterKey::generate(), ClientBuilder::new())
         .unwrap_err();
-    assert!(matches!(err, ControlError::Crypto(CryptoError::WrongKey { .. })), "{err}");
+    assert!(
+        matches!(err, ControlError::Crypto(CryptoError::WrongKey { .. })),
+        "{err}"
+    );
     assert!(err.to_string().contains("DO_ENVSYNC_MASTER_KEY"), "{err}");
 
     // A lost key file is not silently replaced by a new key.
     let saved = std::fs::read(&key_path).unwrap();
     std::fs::remove_file(&key_path).unwrap();
     let err = ControlPlane::open(store.clone()).unwrap_err();
-    assert!(matches!(err, ControlError::Crypto(CryptoError::MissingKey { .. })), "{err}");
+    assert!(
+        matches!(err, ControlError::Crypto(CryptoError::MissingKey { .. })),
+        "{err}"
+    );
     assert!(!key_path.exists());
 
     // A corrupt key file is a clear error.
     std::fs::write(&key_path, "zz").unwrap();
     let err = ControlPlane::open(store.clone()).unwrap_err();
-    assert!(matches!(err, ControlError::Crypto(CryptoError::MalformedFile { .. })), "{err}");
+    assert!(
+        matches!(err, ControlError::Crypto(CryptoError::MalformedFile { .. })),
+        "{err}"
+    );
     std::fs::write(&key_path, saved).unwrap();
     ControlPlane::open(store).unwrap();
 }
@@ -447,7 +491,10 @@ async fn two_control_planes_share_one_database() {
         .await
         .unwrap();
     assert_eq!(fx.cp.get_connection("shared").unwrap(), u);
-    let err = other.create_connection(fx.new_conn("shared")).await.unwrap_err();
+    let err = other
+        .create_connection(fx.new_conn("shared"))
+        .await
+        .unwrap_err();
     assert!(matches!(err, ControlError::AlreadyExists { .. }), "{err}");
 
     // Concurrent creates of one name from both: exactly one wins.
@@ -457,5 +504,8 @@ async fn two_control_planes_share_one_database() {
     );
     assert!(a.is_ok() != b.is_ok(), "{a:?} / {b:?}");
     let loser = a.err().or(b.err()).unwrap();
-    assert!(matches!(loser, ControlError::AlreadyExists { .. }), "{loser}");
+    assert!(
+        matches!(loser, ControlError::AlreadyExists { .. }),
+        "{loser}"
+    );
 }

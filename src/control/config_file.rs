@@ -185,10 +185,7 @@ impl<'a> Table<'a> {
         }
     }
 
-    fn array_of_tables(
-        &mut self,
-        key: &'static str,
-    ) -> Result<Vec<&'a toml::Table>, ControlError> {
+    fn array_of_tables(&mut self, key: &'static str) -> Result<Vec<&'a toml::Table>, ControlError> {
         match self.get(key) {
             None => Ok(Vec::new()),
             Some(toml::Value::Array(items)) => items
@@ -218,10 +215,12 @@ impl<'a> Table<'a> {
 /// Renames the field of an `Invalid` error to its place in the file.
 fn relocate(e: ControlError, from: &str, to: &str) -> ControlError {
     match e {
-        ControlError::Invalid { field, message } if field.starts_with(from) => ControlError::Invalid {
-            field: format!("{to}{}", &field[from.len()..]),
-            message,
-        },
+        ControlError::Invalid { field, message } if field.starts_with(from) => {
+            ControlError::Invalid {
+                field: format!("{to}{}", &field[from.len()..]),
+                message,
+            }
+        }
         other => other,
     }
 }
@@ -277,7 +276,10 @@ impl ConfigFile {
                 description: t.string("description")?,
             };
             t.finish()?;
-            if connections.iter().any(|o: &ConfigConnection| o.name == c.name) {
+            if connections
+                .iter()
+                .any(|o: &ConfigConnection| o.name == c.name)
+            {
                 return Err(invalid(
                     format!("connections[{i}].name"),
                     format!("connection {:?} is declared more than once", c.name),
@@ -297,8 +299,8 @@ impl ConfigFile {
             let source = t
                 .table("source")?
                 .ok_or_else(|| invalid(t.at("source"), "is required"))?;
-            let source = serde_json::to_value(source)
-                .map_err(|e| invalid(t.at("source"), e.to_string()))?;
+            let source =
+                serde_json::to_value(source).map_err(|e| invalid(t.at("source"), e.to_string()))?;
             let options = match t.table("options")? {
                 None => SyncOptionsInput::default(),
                 Some(o) => {
@@ -444,8 +446,8 @@ pub async fn apply_config(
             patch.is_enabled = Some(enabled);
             fields.push("isEnabled".to_owned());
         }
-        let same_connection = s.connection == existing.connection_name
-            || s.connection == existing.connection_id;
+        let same_connection =
+            s.connection == existing.connection_name || s.connection == existing.connection_id;
         if !same_connection {
             patch.connection = Some(s.connection.clone());
             fields.push("connection".to_owned());

@@ -12,7 +12,10 @@ use chrono::{DateTime, Utc};
 /// Infisical fields that DigitalOcean connections do not support, (camelCase, snake_case).
 /// Accepted only when absent, `null` or `false`.
 pub const UNSUPPORTED_FIELDS: [(&str, &str); 4] = [
-    ("isPlatformManagedCredentials", "is_platform_managed_credentials"),
+    (
+        "isPlatformManagedCredentials",
+        "is_platform_managed_credentials",
+    ),
     ("gatewayId", "gateway_id"),
     ("isAutoRotationEnabled", "is_auto_rotation_enabled"),
     ("rotation", "rotation"),
@@ -314,7 +317,8 @@ mod tests {
 
     #[test]
     fn extra_fields() {
-        let ok = json!({"isPlatformManagedCredentials": false, "gatewayId": null, "rotation": null});
+        let ok =
+            json!({"isPlatformManagedCredentials": false, "gatewayId": null, "rotation": null});
         assert!(check_extra(ok.as_object().unwrap()).is_ok());
         for (field, value) in [
             ("isPlatformManagedCredentials", json!(true)),
@@ -326,7 +330,9 @@ mod tests {
             m.insert(field.to_owned(), value);
             let err = check_extra(&m).unwrap_err();
             assert!(matches!(err, ControlError::Unsupported { .. }), "{err}");
-            assert!(err.to_string().contains("not supported for DigitalOcean connections"));
+            assert!(err
+                .to_string()
+                .contains("not supported for DigitalOcean connections"));
         }
         let mut m = Map::new();
         m.insert("colour".into(), json!("red"));

@@ -61,7 +61,9 @@ pub enum ControlError {
 impl From<StoreError> for ControlError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::NameTaken { kind, name } => ControlError::AlreadyExists { what: kind, name },
+            StoreError::NameTaken { kind, name } => {
+                ControlError::AlreadyExists { what: kind, name }
+            }
             other => ControlError::Store(other),
         }
     }

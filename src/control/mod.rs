@@ -216,7 +216,9 @@ impl ControlPlane {
     }
 
     pub fn get_connection(&self, id_or_name: &str) -> Result<Connection, ControlError> {
-        Ok(Connection::from_record(&self.connection_record(id_or_name)?))
+        Ok(Connection::from_record(
+            &self.connection_record(id_or_name)?,
+        ))
     }
 
     pub fn list_connections(&self) -> Result<Vec<Connection>, ControlError> {
@@ -283,9 +285,7 @@ impl ControlPlane {
             Self::check_token(&client).await?;
         }
         if let (Some(token), Some(hash)) = (&patch.token, new_hash) {
-            rec.token_sealed = self
-                .key()
-                .seal(token.expose_secret().as_bytes(), &rec.id);
+            rec.token_sealed = self.key().seal(token.expose_secret().as_bytes(), &rec.id);
             rec.credentials_hash = hash;
         }
         rec.version = current.version + 1;
@@ -447,7 +447,11 @@ impl ControlPlane {
     }
 
     /// Refuses `rec` when another sync of the same app would manage a common key.
-    fn check_overlap(rec_name: &str, settings: &SyncSettings, others: &[SyncRecord]) -> Result<(), ControlError> {
+    fn check_overlap(
+        rec_name: &str,
+        settings: &SyncSettings,
+        others: &[SyncRecord],
+    ) -> Result<(), ControlError> {
         let mine = settings.managed()?;
         for other in others {
             let theirs = SyncSettings::from_stored(&other.options)?.managed()?;
@@ -611,9 +615,8 @@ impl ControlPlane {
         };
         rec.connection_id = connection.id.clone();
         rec.connection_name = connection.name.clone();
-        let reresolve = patch.connection.is_some()
-            || patch.app.is_some()
-            || patch.options.components.is_some();
+        let reresolve =
+            patch.connection.is_some() || patch.app.is_some() || patch.options.components.is_some();
         if reresolve {
             let client = self.client_for(&connection)?;
             let app = patch.app.as_deref().unwrap_or(&current.app_id);

@@ -141,11 +141,9 @@ impl SyncSettings {
                 .map_err(|e| ControlError::invalid(field("keySchema"), e.to_string()))?;
         }
         if let Some(b) = &input.initial_sync_behavior {
-            out.initial_sync_behavior = b
-                .parse()
-                .map_err(|e: crate::sync::ParseEnumError| {
-                    ControlError::invalid(field("initialSyncBehavior"), e.to_string())
-                })?;
+            out.initial_sync_behavior = b.parse().map_err(|e: crate::sync::ParseEnumError| {
+                ControlError::invalid(field("initialSyncBehavior"), e.to_string())
+            })?;
         }
         if let Some(v) = input.disable_secret_deletion {
             out.disable_secret_deletion = v;

@@ -75,7 +75,17 @@ mod tests {
         for ok in ["a", "prod-db", "x1-2-3", &"a".repeat(64)] {
             assert!(check_name("name", ok).is_ok(), "{ok}");
         }
-        for bad in ["", "A", "a_b", "-a", "a-", "a--b", "a b", &"a".repeat(65), "é"] {
+        for bad in [
+            "",
+            "A",
+            "a_b",
+            "-a",
+            "a-",
+            "a--b",
+            "a b",
+            &"a".repeat(65),
+            "é",
+        ] {
             assert!(
                 matches!(check_name("name", bad), Err(ControlError::Invalid { .. })),
                 "{bad}"

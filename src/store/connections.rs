@@ -52,7 +52,9 @@ impl Store {
     pub fn insert_connection(&self, rec: &ConnectionRecord) -> Result<(), StoreError> {
         let conn = self.conn();
         conn.execute(
-            &format!("INSERT INTO connections ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
+            &format!(
+                "INSERT INTO connections ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+            ),
             params![
                 rec.id,
                 rec.name,
@@ -70,7 +72,10 @@ impl Store {
     }
 
     /// The connection with this id, else the one with this name.
-    pub fn find_connection(&self, id_or_name: &str) -> Result<Option<ConnectionRecord>, StoreError> {
+    pub fn find_connection(
+        &self,
+        id_or_name: &str,
+    ) -> Result<Option<ConnectionRecord>, StoreError> {
         let conn = self.conn();
         conn.query_row(
             &format!(

@@ -169,7 +169,8 @@ impl MasterKey {
 
     /// `credentialsHash`: HMAC-SHA256 of the token under the derived hash key, hex.
     pub fn credentials_hash(&self, token: &str) -> String {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.hash_key).expect("any key length");
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(&self.hash_key).expect("any key length");
         mac.update(token.as_bytes());
         hex::encode(mac.finalize().into_bytes())
     }
@@ -232,8 +233,7 @@ fn read_key_file(path: &Path) -> Result<Option<MasterKey>, CryptoError> {
     let mut text = String::new();
     match File::open(path) {
         Ok(mut f) => {
-            f.read_to_string(&mut text)
-                .map_err(io_err("read", path))?;
+            f.read_to_string(&mut text).map_err(io_err("read", path))?;
         }
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(io_err("open", path)(e)),

@@ -39,8 +39,8 @@ use crate::sync::{Scope, VarType};
 pub use connections::ConnectionRecord;
 pub use lock::AppLock;
 pub use runs::{RunKind, RunRecord};
-pub use syncs::{LastRun, SyncRecord};
 pub use schema::SCHEMA_VERSION;
+pub use syncs::{LastRun, SyncRecord};
 
 /// Environment variable that overrides the state database path.
 pub const STATE_ENV_VAR: &str = "DO_ENVSYNC_STATE";
