@@ -1,5 +1,6 @@
 //! do-envsync: a typed DigitalOcean App Platform client, an env-sync engine and an emulator.
 pub mod client;
+pub mod control;
 pub mod emulator;
 pub mod models;
 pub mod sources;
