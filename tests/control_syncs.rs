@@ -294,7 +294,7 @@ async fn overlapping_syncs_would_fight_and_are_refused() {
     for input in fights {
         let name = input.name.clone();
         let err = fx.cp.create_sync(input).await.unwrap_err();
-        assert!(matches!(err, ControlError::InUse { .. }), "{name}: {err}");
+        assert!(matches!(err, ControlError::Overlap { .. }), "{name}: {err}");
         assert!(err.to_string().contains("would fight"), "{err}");
         assert!(fx.cp.get_sync(&name).is_err());
     }

@@ -25,9 +25,15 @@ pub enum ControlError {
     /// A field Infisical has that DigitalOcean connections do not support.
     #[error("{field} is not supported for DigitalOcean connections")]
     Unsupported { field: String },
-    /// The object is still used (a connection by syncs) or would conflict with another.
+    /// The connection is still used by syncs.
     #[error("{message}")]
     InUse { message: String },
+    /// Two syncs of one app would manage the same keys (they would fight).
+    #[error("{message}")]
+    Overlap { message: String },
+    /// Another process changed the object meanwhile; nothing was written.
+    #[error("{message}")]
+    Concurrent { message: String },
     /// The sync is disabled; nothing was recorded.
     #[error("sync {name:?} is disabled; enable it to run it")]
     Disabled { name: String },

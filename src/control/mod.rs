@@ -16,9 +16,11 @@ pub mod config_file;
 mod connections;
 mod error;
 pub mod overlap;
+mod runner;
 mod runs;
 mod syncs;
 mod validate;
+pub mod watch;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -38,6 +40,7 @@ use crate::sync::plan::COMPONENT_KINDS;
 pub use config_file::{apply_config, ConfigAction, ConfigFile, ConfigItem, ConfigReport};
 pub use connections::{Connection, ConnectionPatch, NewConnection, UNSUPPORTED_FIELDS};
 pub use error::ControlError;
+pub use runner::RunAllProgress;
 pub use runs::{RunSettings, RunStatus, SyncRun};
 pub use syncs::{NewSync, SyncConfig, SyncOptionsInput, SyncPatch, SyncSettings};
 pub use validate::{MAX_DESCRIPTION_LEN, MAX_NAME_LEN};
@@ -296,7 +299,7 @@ impl ControlPlane {
             .db(move |s| Ok(s.update_connection(&stored, expected)?))
             .await?;
         if !updated {
-            return Err(ControlError::InUse {
+            return Err(ControlError::Concurrent {
                 message: format!(
                     "connection {:?} was changed by another process meanwhile; try again",
                     current.name
@@ -457,7 +460,7 @@ impl ControlPlane {
             let theirs = SyncSettings::from_stored(&other.options)?.managed()?;
             let shared = overlap::conflict(&mine, &theirs);
             if !shared.is_empty() {
-                return Err(ControlError::InUse {
+                return Err(ControlError::Overlap {
                     message: format!(
                         "sync {rec_name:?} would fight sync {:?} over keys of app {:?} ({}): their targets ({}) and key schemas overlap; give them disjoint key schemas or components",
                         other.name,
@@ -638,7 +641,7 @@ impl ControlPlane {
             })
             .await?;
         if !updated {
-            return Err(ControlError::InUse {
+            return Err(ControlError::Concurrent {
                 message: format!(
                     "sync {:?} was changed by another process meanwhile; try again",
                     current.name

@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use futures::future::BoxFuture;
 
-use super::runs::{RunKind, RunSettings, SyncRun};
+use super::runs::{RunSettings, SyncRun};
+use super::RunKind;
 use super::watch::{WatchRunner, WatchedSync};
 use super::{ControlError, ControlPlane};
 use crate::store::SyncRecord;

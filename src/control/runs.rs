@@ -189,7 +189,7 @@ impl RunSettings {
 
 /// Marks a run failed if its future is dropped (cancelled) or panics before it
 /// records an outcome, so no run stays `running` forever.
-struct Unfinished {
+pub(super) struct Unfinished {
     store: Arc<Store>,
     run: Option<RunRecord>,
 }
@@ -246,7 +246,7 @@ fn key_names(outcome: &SyncOutcome, action: Action) -> Vec<String> {
 
 impl ControlPlane {
     /// Reads the sync's source and desired set (no request to DigitalOcean).
-    async fn desired_of(&self, rec: &SyncRecord) -> Result<Desired, ControlError> {
+    pub(super) async fn desired_of(&self, rec: &SyncRecord) -> Result<Desired, ControlError> {
         let source = self.source_of_record(rec)?;
         let secrets = source.read().await?;
         Ok(secrets
@@ -306,6 +306,24 @@ impl ControlPlane {
         kind: RunKind,
         settings: &RunSettings,
     ) -> Result<SyncRun, ControlError> {
+        let (run, guard) = self.begin_run(&rec, kind).await?;
+        let result = self.execute(&rec, kind, settings).await;
+        match self.finish_run(run, guard, result).await? {
+            (run, None) => Ok(run),
+            (run, Some(cause)) => Err(ControlError::RunFailed {
+                run: Box::new(run),
+                cause: Box::new(cause),
+            }),
+        }
+    }
+
+    /// Records a new run as `pending`, then `running`; the guard marks it failed if the
+    /// caller never finishes it (cancelled or panicked).
+    pub(super) async fn begin_run(
+        &self,
+        rec: &SyncRecord,
+        kind: RunKind,
+    ) -> Result<(SyncRun, Unfinished), ControlError> {
         let mut run = SyncRun {
             id: uuid::Uuid::new_v4().to_string(),
             sync_id: rec.id.clone(),
@@ -324,7 +342,7 @@ impl ControlPlane {
         let record = run.to_record();
         let begun = self.db(move |s| Ok(s.begin_run(&record)?)).await?;
         if !begun {
-            return Err(ControlError::not_found("sync", rec.name));
+            return Err(ControlError::not_found("sync", rec.name.clone()));
         }
         let mut guard = Unfinished {
             store: self.store().clone(),
@@ -333,8 +351,17 @@ impl ControlPlane {
         run.status = RunStatus::Running;
         self.save_run(&run).await?;
         guard.run = Some(run.to_record());
+        Ok((run, guard))
+    }
 
-        let result = self.execute(&rec, kind, settings).await;
+    /// Records how a run ended: the run, and the failure when it failed (`Err` only when
+    /// the record itself cannot be written).
+    pub(super) async fn finish_run(
+        &self,
+        mut run: SyncRun,
+        mut guard: Unfinished,
+        result: Result<SyncOutcome, ControlError>,
+    ) -> Result<(SyncRun, Option<ControlError>), ControlError> {
         run.finished_at = Some(now());
         let failure = match result {
             Ok(outcome) => {
@@ -372,13 +399,7 @@ impl ControlPlane {
         };
         self.save_run(&run).await?;
         guard.run = None;
-        match failure {
-            None => Ok(run),
-            Some(cause) => Err(ControlError::RunFailed {
-                run: Box::new(run),
-                cause: Box::new(cause),
-            }),
-        }
+        Ok((run, failure))
     }
 
     async fn execute(
