@@ -539,11 +539,13 @@ fn plan_errors() {
         key_schema: schema("{{secretKey}}_{{environment}}"),
         ..Default::default()
     };
+    // A schema whose rendered keys can never be valid is refused with the options,
+    // before any key is looked at.
     match plan(&spec, &desired(&[("A", "1"), ("B", "2")]), &opts, &[], &fp) {
-        Err(PlanError::InvalidDestinationKeys(bad)) => {
-            assert_eq!(bad.len(), 2);
-            assert_eq!(bad[0].key, "A_prod-eu");
-        }
+        Err(PlanError::Options(do_envsync::sync::OptionsError::InvalidRenderedKeys {
+            example,
+            ..
+        })) => assert_eq!(example, "KEY_prod-eu"),
         other => panic!("{other:?}"),
     }
     assert!(matches!(

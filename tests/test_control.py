@@ -165,7 +165,7 @@ def test_sync_update_patch_and_overlap(store: Store, emu: Emulator) -> None:
     assert store.syncs.get("b").version == b.version
     moved = store.syncs.update("a", options={"environment": "prod"}, description="x")
     assert moved.version == a.version + 1 and moved.options["keySchema"] == "A_{{secretKey}}"
-    assert moved.options["environment"] == "prod" and moved.app_id == app["id"]
+    assert moved.to_dict()["secretSync"]["environment"] == "prod" and moved.app_id == app["id"]
 
 
 def test_watch_with_stop_event(store: Store, emu: Emulator, tmp_path: Path) -> None:

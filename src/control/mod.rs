@@ -475,8 +475,11 @@ impl ControlPlane {
     }
 
     fn parse_source(value: &Value, base_dir: &std::path::Path) -> Result<SourceSpec, ControlError> {
-        SourceSpec::from_json_in(value, base_dir)
-            .map_err(|e| ControlError::invalid("source", e.to_string()))
+        let spec = SourceSpec::from_json_in(value, base_dir)
+            .map_err(|e| ControlError::invalid("source", e.to_string()))?;
+        spec.check()
+            .map_err(|e| ControlError::invalid("source", e.to_string()))?;
+        Ok(spec)
     }
 
     fn seal_source(&self, spec: &SourceSpec, sync_id: &str) -> (String, Option<Vec<u8>>) {

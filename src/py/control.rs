@@ -91,6 +91,9 @@ fn control_err_in(py: Python<'_>, e: ControlError, phase: Phase) -> PyErr {
             &[("field", Value::String(field))],
         ),
         ControlError::InUse { .. } => exception(py, "ConnectionInUseError", &message, &[]),
+        ControlError::Concurrent { .. } => {
+            exception(py, "ConflictError", &message, &[("error_id", Value::String("concurrent_change".into()))])
+        }
         ControlError::Disabled { .. } => exception(py, "SyncDisabledError", &message, &[]),
         ControlError::Source(s) => source_err(py, &s, phase),
         ControlError::Api(api) => to_pyerr(py, api),
@@ -387,7 +390,7 @@ impl NativeControl {
             drift_interval: drift_interval
                 .map(|d| secs(d, "drift_interval"))
                 .transpose()?,
-            drift: if repair_drift {
+            drift_mode: if repair_drift {
                 watch::DriftMode::Repair
             } else {
                 watch::DriftMode::Report
@@ -425,7 +428,7 @@ impl NativeControl {
                 })
             });
             match received {
-                Ok(Ok(report)) => return Ok(report.to_json().to_string()),
+                Ok(Ok(report)) => return Ok(report_json(&report).to_string()),
                 Ok(Err(_)) => {
                     return Err(PyRuntimeError::new_err(
                         "the watch task stopped without a report",
@@ -457,6 +460,25 @@ impl NativeControl {
     fn __repr__(&self) -> String {
         format!("NativeControl(store={:?})", self.inner.store().path())
     }
+}
+
+/// `{sync: {started, succeeded, failed, drift_checks, drift_detected, last_error}}`.
+fn report_json(report: &watch::WatchReport) -> Value {
+    let mut out = Map::new();
+    for s in &report.syncs {
+        out.insert(
+            s.name.clone(),
+            serde_json::json!({
+                "started": s.runs_started,
+                "succeeded": s.runs_succeeded,
+                "failed": s.runs_failed,
+                "drift_checks": s.drift_checks,
+                "drift_detected": s.drift_detected,
+                "last_error": s.last_error,
+            }),
+        );
+    }
+    Value::Object(out)
 }
 
 /// Reads a source once (the CLI's ad hoc `plan`/`apply`): key -> value, in order.

@@ -176,3 +176,90 @@ impl Emulator {
         format!("Emulator(base_url={:?})", self.inner.base_url())
     }
 }
+
+/// `_native.InfisicalStandIn`: a local stand-in for Infisical's secrets API.
+#[pyclass(module = "do_envsync._native", subclass, frozen)]
+pub struct InfisicalStandIn {
+    inner: crate::emulator::infisical::InfisicalStandIn,
+}
+
+#[pymethods]
+impl InfisicalStandIn {
+    #[new]
+    #[pyo3(signature = (*, port=0, client_id=None, client_secret=None, project_id=None))]
+    fn new(
+        py: Python<'_>,
+        port: u16,
+        client_id: Option<String>,
+        client_secret: Option<String>,
+        project_id: Option<String>,
+    ) -> PyResult<Self> {
+        let config = crate::emulator::infisical::InfisicalConfig {
+            port,
+            client_id: client_id.unwrap_or_default(),
+            client_secret: client_secret.unwrap_or_default(),
+            project_id: project_id.unwrap_or_default(),
+            ..Default::default()
+        };
+        let inner = py
+            .detach(|| crate::emulator::infisical::InfisicalStandIn::start(config))
+            .map_err(|e| PyRuntimeError::new_err(format!("Infisical stand-in failed to start: {e}")))?;
+        Ok(Self { inner })
+    }
+
+    #[getter]
+    fn base_url(&self) -> String {
+        self.inner.base_url()
+    }
+
+    #[getter]
+    fn client_id(&self) -> String {
+        self.inner.client_id()
+    }
+
+    #[getter]
+    fn client_secret(&self) -> String {
+        self.inner.client_secret()
+    }
+
+    #[getter]
+    fn project_id(&self) -> String {
+        self.inner.project_id()
+    }
+
+    fn set_secret(&self, environment: &str, path: &str, key: &str, value: &str) -> PyResult<()> {
+        self.inner
+            .set_secret(environment, path, key, value)
+            .map_err(PyValueError::new_err)
+    }
+
+    fn remove_secret(&self, environment: &str, path: &str, key: &str) -> bool {
+        self.inner.remove_secret(environment, path, key)
+    }
+
+    fn revoke_tokens(&self) {
+        self.inner.revoke_tokens()
+    }
+
+    fn request_count(&self) -> usize {
+        self.inner.requests()
+    }
+
+    fn stop(&self, py: Python<'_>) {
+        py.detach(|| self.inner.stop())
+    }
+
+    fn __enter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    #[pyo3(signature = (*args))]
+    fn __exit__(&self, py: Python<'_>, args: &Bound<'_, PyTuple>) {
+        let _ = args;
+        py.detach(|| self.inner.stop())
+    }
+
+    fn __repr__(&self) -> String {
+        format!("InfisicalStandIn(base_url={:?})", self.inner.base_url())
+    }
+}

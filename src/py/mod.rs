@@ -3,6 +3,7 @@
 use pyo3::prelude::*;
 
 mod client;
+mod control;
 mod emulator;
 mod errors;
 mod models;
@@ -19,6 +20,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<emulator::Emulator>()?;
     m.add_class::<sync::Store>()?;
     m.add_class::<sync::NativeSyncPlan>()?;
+    m.add_class::<control::NativeControl>()?;
+    m.add_class::<emulator::InfisicalStandIn>()?;
+    m.add_function(wrap_pyfunction!(control::read_source, m)?)?;
     m.add_function(wrap_pyfunction!(models::check_model, m)?)?;
     m.add_function(wrap_pyfunction!(models::spec_yaml_to_json, m)?)?;
     m.add_function(wrap_pyfunction!(models::spec_json_to_yaml, m)?)?;

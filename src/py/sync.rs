@@ -24,7 +24,7 @@ pub struct Store {
     pub(crate) inner: Arc<CoreStore>,
 }
 
-fn store_err(e: StoreError) -> PyErr {
+pub fn store_err(e: StoreError) -> PyErr {
     match e {
         StoreError::LockTimeout { .. } => lock_timeout(e.to_string()),
         StoreError::InvalidAppId { .. } | StoreError::InvalidRecord { .. } => {

@@ -30,6 +30,19 @@ pub struct DotenvSource {
 }
 
 impl DotenvSource {
+    /// Reads and parses every file now, without keeping the values: a sync is refused at
+    /// creation for a missing or malformed file rather than failing at its first run.
+    pub(crate) fn check(&self) -> Result<(), SourceError> {
+        for path in &self.paths {
+            let bytes = std::fs::read(path).map_err(|e| SourceError::File {
+                path: path.clone(),
+                message: io_reason(&e),
+            })?;
+            parse_file(path, &bytes)?;
+        }
+        Ok(())
+    }
+
     pub(crate) async fn read(&self) -> Result<SourceSecrets, SourceError> {
         let mut secrets = SourceSecrets::new();
         for path in &self.paths {

@@ -287,6 +287,15 @@ impl SourceSpec {
         }
     }
 
+    /// Checks what can be checked locally and without side effects: `.env` files exist
+    /// and parse. Commands are not run and Infisical is not called here.
+    pub fn check(&self) -> Result<(), SourceError> {
+        match self {
+            Self::Dotenv(s) => s.check(),
+            _ => Ok(()),
+        }
+    }
+
     /// Reads every secret, or fails as a whole.
     pub async fn read(&self) -> Result<SourceSecrets, SourceError> {
         match self {

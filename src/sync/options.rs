@@ -79,6 +79,8 @@ pub enum OptionsError {
     InvalidEnvironment { environment: String },
     #[error("key schema {schema:?} uses {{{{environment}}}} but no environment was given")]
     MissingEnvironment { schema: String },
+    #[error("key schema {schema:?} renders keys App Platform refuses (e.g. {example:?}); rendered keys must match ^[_A-Za-z][_A-Za-z0-9]*$")]
+    InvalidRenderedKeys { schema: String, example: String },
     #[error("the component target list is empty; use the app-level target instead")]
     NoComponents,
     #[error("component name {name:?} is given more than once")]
@@ -138,6 +140,15 @@ impl SyncOptions {
                 return Err(OptionsError::MissingEnvironment {
                     schema: schema.as_str().to_owned(),
                 });
+            }
+            // Every key it renders has the same prefix and suffix: one sample tells.
+            if let Ok(example) = schema.render("KEY", self.environment.as_deref()) {
+                if !super::key_schema::is_valid_env_key(&example) {
+                    return Err(OptionsError::InvalidRenderedKeys {
+                        schema: schema.as_str().to_owned(),
+                        example,
+                    });
+                }
             }
         }
         if let Targets::Components(names) = &self.targets {
