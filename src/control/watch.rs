@@ -62,8 +62,8 @@ pub struct WatchSettings {
     /// Quiet time after the last file event before a run is triggered (default 300 ms).
     /// A steady stream of writes still triggers at least every 10 × `debounce`.
     pub debounce: Duration,
-    /// Interval between runs of syncs without files (default 60 s). A tick is skipped when
-    /// that sync already has a run running or queued.
+    /// Interval between runs of syncs without files (default 60 s, at least 10 ms). A tick is
+    /// skipped when that sync already has a run running or queued.
     pub poll_interval: Duration,
     /// Run every sync once at start (default true).
     pub run_on_start: bool,
@@ -76,7 +76,8 @@ pub struct WatchSettings {
     /// Fraction of each backoff delay that is randomized (default 0.2: the delay is between
     /// 80 % and 100 % of the nominal one), so many failing syncs do not retry in lockstep.
     pub backoff_jitter: f64,
-    /// Interval between drift checks of each sync (default `None`: no drift checks).
+    /// Interval between drift checks of each sync (default `None`: no drift checks). A check is
+    /// skipped while that sync has a run running or queued; checks take the app's turn like runs.
     pub drift_interval: Option<Duration>,
     /// What to do when a drift check finds pending changes (default `Report`).
     pub drift_mode: DriftMode,
@@ -142,8 +143,14 @@ pub enum WatchEvent {
         error: String,
     },
     /// A run of `sync` was queued (several triggers may merge into one run).
-    Triggered { sync: String, reason: TriggerReason },
-    RunStarted { sync: String, reason: TriggerReason },
+    Triggered {
+        sync: String,
+        reason: TriggerReason,
+    },
+    RunStarted {
+        sync: String,
+        reason: TriggerReason,
+    },
     RunSucceeded {
         sync: String,
         summary: String,
@@ -157,10 +164,18 @@ pub enum WatchEvent {
         retry_in: Option<Duration>,
     },
     /// A drift check found changes pending; `repairing` when a run was queued for them.
-    DriftDetected { sync: String, repairing: bool },
-    DriftCheckFailed { sync: String, error: String },
+    DriftDetected {
+        sync: String,
+        repairing: bool,
+    },
+    DriftCheckFailed {
+        sync: String,
+        error: String,
+    },
     /// Stop was requested; `in_flight` runs are being waited for.
-    Stopping { in_flight: usize },
+    Stopping {
+        in_flight: usize,
+    },
     Stopped {
         runs: u64,
         succeeded: u64,
@@ -298,6 +313,13 @@ impl WatchReport {
 /// Keeps `syncs` up to date until `stop` is cancelled, then waits for the runs in flight and
 /// returns what happened. Returns at once when `syncs` is empty.
 ///
+/// - Triggers (file change, poll, start, drift repair) queue at most one run per sync; a run
+///   reads its source when it starts, so later triggers merge into the queued one.
+/// - Runs of syncs with the same `app_id` never overlap; queued runs start oldest first.
+/// - A failed run is retried after a backoff; triggers during the backoff wait for it.
+/// - On stop no new run starts, drift checks in flight are abandoned (they are read-only),
+///   runs in flight finish; queued runs and debounced file changes are dropped.
+///
 /// `events` is called from the coordinator task for every [`WatchEvent`]; keep it quick.
 pub async fn watch(
     syncs: Vec<WatchedSync>,
@@ -327,12 +349,19 @@ fn backoff_delay(settings: &WatchSettings, failures: u32, random: f64) -> Durati
     let nominal = settings
         .backoff_initial
         .saturating_mul(1u32 << doublings)
-        .min(settings.backoff_max);
+        .min(settings.backoff_max)
+        .min(FAR_FUTURE);
     let jitter = settings.backoff_jitter.clamp(0.0, 1.0) * random.clamp(0.0, 1.0);
     nominal.mul_f64(1.0 - jitter)
 }
 
 type FsEvent = notify::Result<notify::Event>;
+
+/// Cap for delays: settings may use huge durations to mean "never".
+const FAR_FUTURE: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+
+/// Floor for `poll_interval` and `drift_interval`.
+const MIN_INTERVAL: Duration = Duration::from_millis(10);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum JobKind {
@@ -391,6 +420,9 @@ impl Coordinator {
         events: Arc<dyn Fn(&WatchEvent) + Send + Sync>,
     ) -> Self {
         settings.max_concurrent = settings.max_concurrent.max(1);
+        // Zero intervals would make the loop spin; nothing needs finer than this.
+        settings.poll_interval = settings.poll_interval.max(MIN_INTERVAL);
+        settings.drift_interval = settings.drift_interval.map(|d| d.max(MIN_INTERVAL));
         let syncs = syncs
             .into_iter()
             .map(|spec| SyncState {
@@ -510,9 +542,12 @@ impl Coordinator {
         let start = Instant::now();
         for state in &mut self.syncs {
             if state.polled {
-                state.next_poll = Some(start + self.settings.poll_interval);
+                state.next_poll = Some(later(start, self.settings.poll_interval));
             }
-            state.next_drift = self.settings.drift_interval.map(|every| start + every);
+            state.next_drift = self
+                .settings
+                .drift_interval
+                .map(|every| later(start, every));
         }
         let mut files: Vec<PathBuf> = Vec::new();
         for state in &self.syncs {
@@ -680,7 +715,7 @@ impl Coordinator {
         let debounce = self.settings.debounce;
         for i in 0..self.syncs.len() {
             if let Some((first, last, _)) = &self.syncs[i].debounce {
-                let due = (*last + debounce).min(*first + debounce * 10);
+                let due = debounce_due(*first, *last, debounce);
                 if due <= now {
                     let (_, _, path) = self.syncs[i].debounce.take().expect("checked above");
                     self.trigger(i, TriggerReason::FileChanged(path), now);
@@ -688,15 +723,15 @@ impl Coordinator {
             }
             if let Some(at) = self.syncs[i].next_poll {
                 if at <= now {
-                    self.syncs[i].next_poll =
-                        Some(next_tick(at, self.settings.poll_interval, now));
+                    self.syncs[i].next_poll = Some(next_tick(at, self.settings.poll_interval, now));
                     let state = &self.syncs[i];
                     if !state.running && state.pending.is_none() {
                         self.trigger(i, TriggerReason::Poll, now);
                     }
                 }
             }
-            if let (Some(at), Some(every)) = (self.syncs[i].next_drift, self.settings.drift_interval)
+            if let (Some(at), Some(every)) =
+                (self.syncs[i].next_drift, self.settings.drift_interval)
             {
                 if at <= now {
                     let state = &mut self.syncs[i];
@@ -838,7 +873,7 @@ impl Coordinator {
                         } else {
                             let delay =
                                 backoff_delay(&self.settings, state.failures, rand::random());
-                            state.not_before = Some(now + delay);
+                            state.not_before = Some(later(now, delay));
                             // A trigger that arrived during the run waits for the backoff too.
                             if state.pending.is_none() {
                                 state.pending = Some((TriggerReason::Retry, now));
@@ -886,7 +921,7 @@ impl Coordinator {
                 [
                     s.debounce
                         .as_ref()
-                        .map(|(first, last, _)| (*last + debounce).min(*first + debounce * 10)),
+                        .map(|(first, last, _)| debounce_due(*first, *last, debounce)),
                     s.next_poll,
                     s.next_drift,
                     backoff,
@@ -916,12 +951,33 @@ fn watch_target(path: &Path) -> Result<(PathBuf, std::ffi::OsString), String> {
 /// The first tick of a fixed schedule after `now` (missed ticks are skipped, not replayed).
 fn next_tick(at: Instant, every: Duration, now: Instant) -> Instant {
     let every = every.max(Duration::from_millis(1));
-    let mut next = at + every;
-    if next <= now {
-        let behind = now.duration_since(next).as_nanos() / every.as_nanos() + 1;
-        next += every.saturating_mul(u32::try_from(behind).unwrap_or(u32::MAX));
+    let next = later(at, every);
+    if next > now {
+        return next;
     }
-    next
+    let behind = now.duration_since(next).as_nanos() / every.as_nanos() + 1;
+    later(
+        next,
+        every.saturating_mul(u32::try_from(behind).unwrap_or(u32::MAX)),
+    )
+}
+
+/// `t + d`, saturating far in the future: settings may use huge durations to mean "never".
+fn later(t: Instant, d: Duration) -> Instant {
+    let mut d = d.min(FAR_FUTURE);
+    loop {
+        // Halving ends at zero, which always fits.
+        match t.checked_add(d) {
+            Some(at) => return at,
+            None => d /= 2,
+        }
+    }
+}
+
+/// When debounced file events fire: after `debounce` of quiet, or at the latest 10 × `debounce`
+/// after the first event so a steady stream of writes still syncs.
+fn debounce_due(first: Instant, last: Instant, debounce: Duration) -> Instant {
+    later(last, debounce).min(later(first, debounce.saturating_mul(10)))
 }
 
 async fn sleep_until_opt(at: Option<Instant>) {
@@ -1003,7 +1059,10 @@ mod tests {
         assert!(lowest >= Duration::from_secs(8) && lowest < Duration::from_millis(8_001));
         for _ in 0..100 {
             let d = backoff_delay(&s, 3, rand::random());
-            assert!(d > Duration::from_secs(32) && d <= Duration::from_secs(40), "{d:?}");
+            assert!(
+                d > Duration::from_secs(32) && d <= Duration::from_secs(40),
+                "{d:?}"
+            );
         }
     }
 
@@ -1020,6 +1079,29 @@ mod tests {
             next_tick(t0, every, t0 + Duration::from_secs(10)),
             t0 + Duration::from_secs(20)
         );
+    }
+
+    #[test]
+    fn huge_durations_saturate_instead_of_panicking() {
+        let t0 = Instant::now();
+        assert!(later(t0, Duration::MAX) > t0 + Duration::from_secs(365 * 24 * 3600));
+        let due = debounce_due(t0, t0, Duration::MAX);
+        assert!(due > t0);
+        assert!(next_tick(t0, Duration::MAX, t0) > t0);
+        let s = WatchSettings {
+            backoff_max: Duration::MAX,
+            backoff_jitter: 0.5,
+            ..WatchSettings::default()
+        };
+        assert!(backoff_delay(&s, 40, 0.999) >= Duration::from_secs(1 << 30));
+    }
+
+    #[test]
+    fn debounce_waits_for_quiet_but_not_forever() {
+        let t0 = Instant::now();
+        let ms = Duration::from_millis;
+        assert_eq!(debounce_due(t0, t0 + ms(100), ms(300)), t0 + ms(400));
+        assert_eq!(debounce_due(t0, t0 + ms(2_900), ms(300)), t0 + ms(3_000));
     }
 
     #[test]
@@ -1059,6 +1141,9 @@ mod tests {
             succeeded: 1,
             failed: 0,
         };
-        assert_eq!(stopped.to_string(), "stopped after 1 run (1 succeeded, 0 failed)");
+        assert_eq!(
+            stopped.to_string(),
+            "stopped after 1 run (1 succeeded, 0 failed)"
+        );
     }
 }
