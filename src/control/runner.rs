@@ -7,11 +7,14 @@ use std::sync::Arc;
 use futures::future::BoxFuture;
 
 use super::runs::{RunSettings, SyncRun};
-use super::RunKind;
 use super::watch::{WatchRunner, WatchedSync};
+use super::RunKind;
 use super::{ControlError, ControlPlane};
 use crate::store::SyncRecord;
 use crate::sync::{Engine, FleetSettings, FleetTarget};
+
+/// A sync whose run is recorded as running.
+type Begun = (SyncRecord, SyncRun, super::runs::Unfinished);
 
 /// `(done, total)` as syncs of `run_all` finish.
 pub type RunAllProgress = Arc<dyn Fn(usize, usize) + Send + Sync>;
@@ -42,7 +45,10 @@ impl WatchRunner for ControlPlane {
 impl ControlPlane {
     /// The syncs `watch` keeps up to date: the named ones, or every enabled sync with
     /// auto-sync on. `.env` sources are watched by file; the others are polled.
-    pub fn watched_syncs(&self, names: Option<&[String]>) -> Result<Vec<WatchedSync>, ControlError> {
+    pub fn watched_syncs(
+        &self,
+        names: Option<&[String]>,
+    ) -> Result<Vec<WatchedSync>, ControlError> {
         let records: Vec<SyncRecord> = match names {
             Some(names) => names
                 .iter()
@@ -93,8 +99,7 @@ impl ControlPlane {
         let mut finished: HashMap<String, SyncRun> = HashMap::new();
         // One fleet per connection; a second sync of an app already in the fleet (disjoint
         // keys) runs on its own afterwards, since a fleet writes each app once.
-        let mut groups: Vec<(String, Vec<(SyncRecord, SyncRun, super::runs::Unfinished)>)> =
-            Vec::new();
+        let mut groups: Vec<(String, Vec<Begun>)> = Vec::new();
         let mut singles = Vec::new();
         let mut seen_apps: HashSet<(String, String)> = HashSet::new();
         for rec in &records {
@@ -123,8 +128,8 @@ impl ControlPlane {
                     Ok((desired, options)) => ready.push((rec, run, guard, desired, options)),
                     Err(cause) => {
                         let (run, _) = self.finish_run(run, guard, Err(cause)).await?;
- tick(&mut done);
- finished.insert(rec.id.clone(), run);
+                        tick(&mut done);
+                        finished.insert(rec.id.clone(), run);
                     }
                 }
             }
@@ -138,9 +143,15 @@ impl ControlPlane {
                 Ok(client) => Engine::new(client, self.store().clone()),
                 Err(cause) => {
                     for (rec, run, guard, _, _) in ready {
-                        let (run, _) = self.finish_run(run, guard, Err(ControlError::invalid("connection", cause.one_line()))).await?;
- tick(&mut done);
- finished.insert(rec.id.clone(), run);
+                        let (run, _) = self
+                            .finish_run(
+                                run,
+                                guard,
+                                Err(ControlError::invalid("connection", cause.one_line())),
+                            )
+                            .await?;
+                        tick(&mut done);
+                        finished.insert(rec.id.clone(), run);
                     }
                     continue;
                 }
@@ -165,8 +176,8 @@ impl ControlPlane {
                             None => Err(ControlError::not_found("app", rec.app_id.clone())),
                         };
                         let (run, _) = self.finish_run(run, guard, result).await?;
- tick(&mut done);
- finished.insert(rec.id.clone(), run);
+                        tick(&mut done);
+                        finished.insert(rec.id.clone(), run);
                     }
                 }
                 Err(e) => {
@@ -174,8 +185,8 @@ impl ControlPlane {
                     for (rec, run, guard, _, _) in ready {
                         let cause = ControlError::invalid("fleet", message.clone());
                         let (run, _) = self.finish_run(run, guard, Err(cause)).await?;
- tick(&mut done);
- finished.insert(rec.id.clone(), run);
+                        tick(&mut done);
+                        finished.insert(rec.id.clone(), run);
                     }
                 }
             }

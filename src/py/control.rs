@@ -67,7 +67,10 @@ fn control_err_in(py: Python<'_>, e: ControlError, phase: Phase) -> PyErr {
             py,
             "ObjectNotFoundError",
             &message,
-            &[("kind", Value::String(what.into())), ("name", Value::String(name))],
+            &[
+                ("kind", Value::String(what.into())),
+                ("name", Value::String(name)),
+            ],
         ),
         ControlError::AlreadyExists { .. } => exception(
             py,
@@ -81,9 +84,12 @@ fn control_err_in(py: Python<'_>, e: ControlError, phase: Phase) -> PyErr {
             &message,
             &[("field", Value::String("syncOptions".into()))],
         ),
-        ControlError::Invalid { field, .. } => {
-            exception(py, "ConfigurationError", &message, &[("field", Value::String(field))])
-        }
+        ControlError::Invalid { field, .. } => exception(
+            py,
+            "ConfigurationError",
+            &message,
+            &[("field", Value::String(field))],
+        ),
         ControlError::Unsupported { field } => exception(
             py,
             "UnsupportedFieldError",
@@ -91,9 +97,12 @@ fn control_err_in(py: Python<'_>, e: ControlError, phase: Phase) -> PyErr {
             &[("field", Value::String(field))],
         ),
         ControlError::InUse { .. } => exception(py, "ConnectionInUseError", &message, &[]),
-        ControlError::Concurrent { .. } => {
-            exception(py, "ConflictError", &message, &[("error_id", Value::String("concurrent_change".into()))])
-        }
+        ControlError::Concurrent { .. } => exception(
+            py,
+            "ConflictError",
+            &message,
+            &[("error_id", Value::String("concurrent_change".into()))],
+        ),
         ControlError::Disabled { .. } => exception(py, "SyncDisabledError", &message, &[]),
         ControlError::Source(s) => source_err(py, &s, phase),
         ControlError::Api(api) => to_pyerr(py, api),
@@ -243,7 +252,11 @@ impl NativeControl {
         let input =
             NewSync::from_json(&spec, base_dir).map_err(|e| control_err(e, Phase::Configure))?;
         let cp = self.inner.clone();
-        let sync = block(py, Phase::Configure, async move { cp.create_sync(input).await })?;
+        let sync = block(
+            py,
+            Phase::Configure,
+            async move { cp.create_sync(input).await },
+        )?;
         Ok(sync.to_json().to_string())
     }
 

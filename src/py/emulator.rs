@@ -203,7 +203,9 @@ impl InfisicalStandIn {
         };
         let inner = py
             .detach(|| crate::emulator::infisical::InfisicalStandIn::start(config))
-            .map_err(|e| PyRuntimeError::new_err(format!("Infisical stand-in failed to start: {e}")))?;
+            .map_err(|e| {
+                PyRuntimeError::new_err(format!("Infisical stand-in failed to start: {e}"))
+            })?;
         Ok(Self { inner })
     }
 
