@@ -1,6 +1,7 @@
 """The compiled core (Rust, PyO3). Use the public names in `do_envsync` instead."""
 
 from collections.abc import Awaitable, Callable
+from os import PathLike
 from typing import final
 
 from typing_extensions import Self, disjoint_base
@@ -8,8 +9,10 @@ from typing_extensions import Self, disjoint_base
 __all__ = [
     "AsyncPageIterator",
     "Emulator",
+    "InfisicalStandIn",
     "NativeAsyncClient",
     "NativeClient",
+    "NativeControl",
     "NativeSyncPlan",
     "PageIterator",
     "Store",
@@ -17,6 +20,7 @@ __all__ = [
     "check_model",
     "operations",
     "plan_offline",
+    "read_source",
     "spec_json_to_yaml",
     "spec_yaml_to_json",
 ]
@@ -327,3 +331,82 @@ class NativeSyncPlan:
         lock_timeout: float = 30.0,
     ) -> Awaitable[str]: ...
     def table(self) -> str: ...
+
+@disjoint_base
+class InfisicalStandIn:
+    """A local stand-in for Infisical's universal-auth login and raw secrets endpoints."""
+
+    def __new__(
+        cls,
+        *,
+        port: int = 0,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        project_id: str | None = None,
+    ) -> Self: ...
+    @property
+    def base_url(self) -> str: ...
+    @property
+    def client_id(self) -> str: ...
+    @property
+    def client_secret(self) -> str: ...
+    @property
+    def project_id(self) -> str: ...
+    def set_secret(self, environment: str, path: str, key: str, value: str) -> None: ...
+    def remove_secret(self, environment: str, path: str, key: str) -> bool: ...
+    def revoke_tokens(self) -> None: ...
+    def request_count(self) -> int: ...
+    def stop(self) -> None: ...
+    def __enter__(self) -> Self: ...
+    def __exit__(self, *args: object) -> None: ...
+
+@final
+class NativeControl:
+    """Connections, syncs, runs, the config file and watch over one store (JSON in and out)."""
+
+    def __new__(cls, store: Store) -> Self: ...
+    def create_connection(
+        self,
+        name: str,
+        token: str,
+        description: str | None,
+        base_url: str | None,
+        extra_json: str,
+    ) -> str: ...
+    def get_connection(self, id_or_name: str) -> str: ...
+    def list_connections(self) -> str: ...
+    def update_connection(self, id_or_name: str, patch_json: str, token: str | None) -> str: ...
+    def delete_connection(self, id_or_name: str, force: bool) -> str: ...
+    def create_sync(
+        self, spec_json: str, source_json: str, base_dir: str | PathLike[str]
+    ) -> str: ...
+    def get_sync(self, id_or_name: str) -> str: ...
+    def list_syncs(self) -> str: ...
+    def update_sync(
+        self,
+        id_or_name: str,
+        patch_json: str,
+        source_json: str | None,
+        base_dir: str | PathLike[str],
+    ) -> str: ...
+    def delete_sync(self, id_or_name: str) -> str: ...
+    def plan_sync(self, id_or_name: str) -> NativeSyncPlan: ...
+    def run_sync(self, id_or_name: str, wait: bool, lock_timeout: float) -> str: ...
+    def run_all(
+        self, progress: Callable[[int, int], object] | None, lock_timeout: float
+    ) -> str: ...
+    def remove_secrets(self, id_or_name: str, wait: bool, lock_timeout: float) -> str: ...
+    def history(self, id_or_name: str, limit: int | None = None) -> str: ...
+    def apply_config(self, path: str | PathLike[str]) -> str: ...
+    def watch(
+        self,
+        syncs: list[str] | None,
+        poll_interval: float,
+        debounce: float,
+        drift_interval: float | None,
+        repair_drift: bool,
+        on_event: Callable[[str], object] | None,
+        should_stop: Callable[[], bool] | None,
+    ) -> str: ...
+
+def read_source(source_json: str, base_dir: str | PathLike[str]) -> list[tuple[str, str]]: ...

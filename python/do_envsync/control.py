@@ -15,6 +15,7 @@ like tokens. Every read returns plain, frozen snapshots; the store is the truth.
 
 from __future__ import annotations
 
+import builtins
 import json
 import os
 import threading
@@ -400,7 +401,7 @@ class Syncs:
         *,
         progress: Callable[[int, int], None] | None = None,
         lock_timeout: float = 30.0,
-    ) -> list[SyncRun]:
+    ) -> builtins.list[SyncRun]:
         """Runs every enabled sync, grouped by connection: one list read per 200 apps instead
         of one GET per app, PUTs only for apps that changed. Failures are recorded per sync
         and returned as failed runs; they do not stop the others."""
@@ -413,7 +414,7 @@ class Syncs:
         """Removes the keys the sync created and restores the ones it adopted."""
         return SyncRun.from_json(self._native.remove_secrets(id_or_name, wait, lock_timeout))
 
-    def history(self, id_or_name: str, limit: int | None = None) -> list[SyncRun]:
+    def history(self, id_or_name: str, limit: int | None = None) -> builtins.list[SyncRun]:
         """The sync's runs, newest first."""
         return [SyncRun.from_dict(r) for r in json.loads(self._native.history(id_or_name, limit))]
 

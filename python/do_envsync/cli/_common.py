@@ -8,7 +8,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -82,7 +82,7 @@ def note(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-def table(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+def table(headers: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> str:
     all_rows = [headers, *rows]
     widths = [max(len(r[i]) for r in all_rows) for i in range(len(headers))]
     return "\n".join(
