@@ -145,6 +145,13 @@ impl ClientBuilder {
         if token_text.trim().is_empty() {
             return Err(Error::Config("the API token is empty".into()));
         }
+        // DigitalOcean tokens are ASCII; anything else is a paste or encoding accident
+        // that an HTTP header would carry as raw bytes and the API would answer with 401.
+        if !token_text.is_ascii() {
+            return Err(Error::Config(
+                "the API token contains non-ASCII characters; DigitalOcean tokens are ASCII".into(),
+            ));
+        }
         // Validated once here so that building the header per request cannot fail.
         if HeaderValue::from_str(&format!("Bearer {token_text}")).is_err() {
             return Err(Error::Config(
