@@ -170,7 +170,7 @@ def test_sigkill_at_random_points_then_the_next_run_converges(
         gets = emu.request_count("GET", app_path)
         puts = emu.request_count("PUT", app_path)
         proc.send_signal(signal.SIGKILL)
-        out, err = proc.communicate(timeout=10)
+        _, err = proc.communicate(timeout=10)
         if blocker is not None:
             blocker.rollback()
             blocker.close()
@@ -232,6 +232,7 @@ def test_sigkill_at_random_points_then_the_next_run_converges(
     for phase in ("before the PUT", "during the PUT", "after the PUT, before the state write"):
         assert phases[phase] >= 10, dict(phases)
     assert put_applied["before the PUT"] == 0
-    assert put_applied["after the PUT, before the state write"] == phases[
-        "after the PUT, before the state write"
-    ]
+    assert (
+        put_applied["after the PUT, before the state write"]
+        == phases["after the PUT, before the state write"]
+    )

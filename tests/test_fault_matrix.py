@@ -93,9 +93,16 @@ FAULTS = [
     Fault("connection reset", "reset", {}, 2, retries=2),
     Fault("timeout", "delay", {"delay": TIMEOUT + 0.5}, 1, retries=1),
     Fault(
-        "429 without end", "status", {"status": 429}, None, error=RateLimitError, message=MESSAGES[429]
+        "429 without end",
+        "status",
+        {"status": 429},
+        None,
+        error=RateLimitError,
+        message=MESSAGES[429],
     ),
-    Fault("503 without end", "status", {"status": 503}, None, error=ServerError, message=MESSAGES[503]),
+    Fault(
+        "503 without end", "status", {"status": 503}, None, error=ServerError, message=MESSAGES[503]
+    ),
     Fault(
         "reset without end",
         "reset",
@@ -204,9 +211,7 @@ class Matrix:
             "| --- |" + " --- |" * len(OPERATIONS),
         ]
         for f in FAULTS:
-            cells = [
-                self.cells.get((f.name, op), "N/A").replace("|", "\\|") for op in OPERATIONS
-            ]
+            cells = [self.cells.get((f.name, op), "N/A").replace("|", "\\|") for op in OPERATIONS]
             lines.append(f"| {f.name} | " + " | ".join(cells) + " |")
         return "\n".join(lines) + "\n"
 
@@ -376,9 +381,7 @@ def fault_hits(emu: Emulator, method: str, path: str) -> int:
 
 
 @pytest.mark.parametrize(("fault", "op"), list(cases()))
-def test_fault_matrix(
-    emu: Emulator, tmp_path: Path, matrix: Matrix, fault: Fault, op: str
-) -> None:
+def test_fault_matrix(emu: Emulator, tmp_path: Path, matrix: Matrix, fault: Fault, op: str) -> None:
     client = emu.client(timeout=TIMEOUT, max_attempts=MAX_ATTEMPTS, retry_budget=15.0)
     holder: dict[str, Any] = {}
     setup = make_setup(op, emu, client, tmp_path, holder)

@@ -88,7 +88,7 @@ def test_eight_processes_overlapping_and_disjoint(emu: Emulator, tmp_path: Path)
     assert sorted(order) == list(range(8)), order
     # No lost update: each PUT carries every key an earlier PUT wrote.
     written: set[str] = set()
-    for p, i in zip(puts, order):
+    for p, i in zip(puts, order, strict=True):
         keys = set(put_envs(p.body or ""))
         assert written <= keys, f"process {i}'s PUT dropped {written - keys}"
         assert {"LOG_LEVEL", "API_KEY"} <= keys
@@ -108,7 +108,7 @@ def test_eight_processes_overlapping_and_disjoint(emu: Emulator, tmp_path: Path)
     assert reveal(emu, app_id, "API_KEY") == CANARY_SECRET
     assert envs_of(emu, app_id, "web") == web_before
     # The first shared writer created the keys; the later ones saw its state and updated.
-    first_shared = [i for i in order if i in shared][0]
+    first_shared = next(i for i in order if i in shared)
     for i in shared:
         expected = "created" if i == first_shared else "updated"
         assert sorted(results[i][expected]) == [f"SHARED_{k}" for k in SHARED_KEYS], i
@@ -141,8 +141,13 @@ def test_lock_held_by_another_process_times_out_promptly(
     client = emu.client()
     t0 = time.monotonic()
     with pytest.raises(LockTimeoutError) as info:
-        client.sync(app_id, {"B": "2"}, key_schema="WAITER_{{secretKey}}", state=state,
-                    lock_timeout=lock_timeout)
+        client.sync(
+            app_id,
+            {"B": "2"},
+            key_schema="WAITER_{{secretKey}}",
+            state=state,
+            lock_timeout=lock_timeout,
+        )
     waited = time.monotonic() - t0
     assert lock_timeout <= waited < lock_timeout + 0.75, waited
     message = str(info.value)
@@ -152,6 +157,7 @@ def test_lock_held_by_another_process_times_out_promptly(
     assert finish(holder)["created"] == ["HOLDER_A"]
     assert [r["key"] for r in do_envsync.Store(state).state(app_id)] == ["HOLDER_A"]
     # Released with the holder: the next sync gets the lock at once.
-    result = client.sync(app_id, {"B": "2"}, key_schema="WAITER_{{secretKey}}", state=state,
-                         lock_timeout=0.5)
+    result = client.sync(
+        app_id, {"B": "2"}, key_schema="WAITER_{{secretKey}}", state=state, lock_timeout=0.5
+    )
     assert result.created == ["WAITER_B"]
