@@ -167,7 +167,18 @@ one extra deployment.
 the request was sent, a 5xx from a gateway), the request may or may not have been applied,
 and sending it again would start a second deployment. The sync reads the app back instead:
 unchanged means the PUT is sent again; holding what was sent (SECRET plaintexts now
-`EV[...]`) means it was applied, and the read app stands in for the lost response.
+`EV[...]`) means it was applied, and the read app stands in for the lost response;
+anything else means someone else wrote meanwhile, and the sync stops with the original
+error rather than overwrite their change. (With `max_attempts=1` the first failure is
+returned as it came, without a read-back.)
+
+**Bad input changes nothing.** Tokens (empty, whitespace, non-ASCII, header-breaking),
+app ids (anything but a hyphenated UUID, so no name or path reaches a URL), key schemas,
+environments, env keys before and after rendering, types, scopes, values (over 128 KiB,
+the most one environment variable can hold on Linux, or holding a NUL) and component
+targets are checked before the first request: a `ValueError` (or `TypeError`) that names
+the problem, no request sent, no state written. Spec text that is not valid JSON/YAML,
+not an object, or has a key twice in one mapping is refused with its position.
 
 **Following a deployment is only reading.** When the wait for a deployment fails, the
 PUT has already been applied and its state recorded: the error says the wait failed,

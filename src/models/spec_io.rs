@@ -205,3 +205,29 @@ impl AppSpec {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_given_twice_is_refused_in_json_and_yaml() {
+        let err = AppSpec::from_json_str(r#"{"name": "a", "envs": [{"key": "K", "key": "L"}]}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(r#"duplicate key "key""#), "{err}");
+        let err = AppSpec::from_yaml_str("name: a\nregion: nyc\nname: b\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(r#"duplicate key "name""#), "{err}");
+        // The same key in different objects is fine, and values keep their kinds.
+        let spec = AppSpec::from_json_str(
+            r#"{"name": "a", "services": [{"name": "w", "n": 1.5, "m": -2, "z": null}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            spec.to_json_string(false),
+            r#"{"name":"a","services":[{"name":"w","n":1.5,"m":-2,"z":null}]}"#
+        );
+    }
+}

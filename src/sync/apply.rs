@@ -424,7 +424,8 @@ impl Engine {
     /// backoff; holding what was sent (SECRET plaintexts now `EV[...]`) means it was
     /// applied, and the read app stands in for the lost response; anything else means
     /// someone else wrote meanwhile, and the original error is returned rather than
-    /// overwriting their change (the next sync plans against it).
+    /// overwriting their change (the next sync plans against it). With retries disabled
+    /// the first failure is returned as it is.
     async fn put_spec(
         &self,
         app_id: &str,
@@ -465,7 +466,9 @@ impl Engine {
                 }
                 Err(error) => error,
             };
-            if may_have_been_applied(&error) {
+            // With retries disabled (`max_attempts` 1) the caller wants one request and
+            // the failure as it came: no read-back either.
+            if retry.max_attempts > 1 && may_have_been_applied(&error) {
                 let app: Value = self
                     .client
                     .call(op("get"), &[("id", app_id)], &[], None)
@@ -737,6 +740,65 @@ mod tests {
             take_spec(json!({"app": {}}), "x"),
             Err(SyncError::MissingSpec { .. })
         ));
+    }
+
+    #[test]
+    fn a_read_back_spec_holds_what_was_sent_modulo_secret_encryption() {
+        let sent = json!({"name": "a", "envs": [
+            {"key": "S", "value": "plain", "type": "SECRET"},
+            {"key": "G", "value": "g", "type": "GENERAL"},
+            {"key": "KEPT", "value": "EV[1:old:x]", "type": "SECRET"}]});
+        let stored = json!({"name": "a", "envs": [
+            {"key": "S", "value": "EV[1:new:y]", "type": "SECRET"},
+            {"key": "G", "value": "g", "type": "GENERAL"},
+            {"key": "KEPT", "value": "EV[1:old:x]", "type": "SECRET"}]});
+        assert!(holds_sent(&stored, &sent));
+        assert!(holds_sent(&sent, &sent));
+        // A GENERAL value is never encrypted: a different one is not what was sent.
+        let mut other = stored.clone();
+        other["envs"][1]["value"] = json!("EV[1:z:z]");
+        assert!(!holds_sent(&other, &sent));
+        // An issued EV[...] sent back must come back unchanged.
+        let mut other = stored.clone();
+        other["envs"][2]["value"] = json!("EV[1:rotated:q]");
+        assert!(!holds_sent(&other, &sent));
+        // An entry more or less, or another field, is someone else's write.
+        let mut other = stored.clone();
+        other["envs"].as_array_mut().unwrap().pop();
+        assert!(!holds_sent(&other, &sent));
+        let mut other = stored.clone();
+        other["region"] = json!("ams");
+        assert!(!holds_sent(&other, &sent));
+    }
+
+    #[test]
+    fn only_a_sent_request_without_a_definite_answer_may_have_been_applied() {
+        let transport = |kind| ApiError::Transport {
+            kind,
+            message: String::new(),
+        };
+        assert!(may_have_been_applied(&transport(TransportKind::Timeout)));
+        assert!(may_have_been_applied(&transport(TransportKind::Reset)));
+        assert!(may_have_been_applied(&transport(TransportKind::Other)));
+        assert!(!may_have_been_applied(&transport(TransportKind::Connect)));
+        let api = |status| crate::client::ApiError {
+            status,
+            id: None,
+            message: String::new(),
+            request_id: None,
+        };
+        assert!(may_have_been_applied(&ApiError::from_status(
+            api(504),
+            None
+        )));
+        assert!(!may_have_been_applied(&ApiError::from_status(
+            api(429),
+            None
+        )));
+        assert!(!may_have_been_applied(&ApiError::from_status(
+            api(422),
+            None
+        )));
     }
 
     #[test]

@@ -1456,3 +1456,43 @@ pub fn state_after_apply(plan: &Plan, app_id: &str, put_response_spec: &Value) -
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn app_ids_are_hyphenated_uuids() {
+        assert!(check_app_id("4f6c71e2-1e90-4762-9fee-6cc4a0a9f2cf").is_ok());
+        for bad in [
+            "",
+            "shop",
+            "../x",
+            "4f6c71e21e9047629fee6cc4a0a9f2cf",
+            "{4f6c71e2-1e90-4762-9fee-6cc4a0a9f2cf}",
+            "urn:uuid:4f6c71e2-1e90-4762-9fee-6cc4a0a9f2cf",
+        ] {
+            assert!(
+                matches!(check_app_id(bad), Err(PlanError::InvalidAppId { .. })),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn values_are_bounded_and_free_of_nul() {
+        let opts = SyncOptions::default();
+        let one = |v: String| -> Desired { [("K", DesiredValue::new(v))].into_iter().collect() };
+        assert!(validate_desired(&one("x".repeat(MAX_VALUE_BYTES)), &opts).is_ok());
+        let err = validate_desired(&one("x".repeat(MAX_VALUE_BYTES + 1)), &opts).unwrap_err();
+        assert_eq!(
+            err,
+            PlanError::ValueTooLarge {
+                key: "K".into(),
+                len: MAX_VALUE_BYTES + 1
+            }
+        );
+        let err = validate_desired(&one("a\0b".into()), &opts).unwrap_err();
+        assert_eq!(err, PlanError::NulInValue { key: "K".into() });
+    }
+}
