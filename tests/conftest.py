@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import copy
+import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,6 +12,72 @@ from do_envsync import Client
 from do_envsync.testing import Emulator
 
 CANARY_SECRET = "canary-secret-7f3a9c1e5b"
+
+# ---------------------------------------------------------------------------
+# Suite-wide canary check: no secret value or token used by a test may show up in what
+# the test printed or logged (stdout, stderr, log records, Rust's tracing on fd 2), nor
+# in any state database, WAL, key or lock file the suite created.
+# ---------------------------------------------------------------------------
+
+CANARY_LITERALS: set[str] = {CANARY_SECRET}
+"""Exact strings that must never leak; fixtures add the tokens they make (`emulator`)."""
+
+CANARY_PATTERNS = [
+    # Per-test random canaries (`canary-<uuid4 hex>`, test_sync_secrets.py).
+    re.compile(r"canary-[0-9a-f]{32}"),
+    # DigitalOcean-shaped tokens: the emulators' (dop_v1_ + 64 hex) and the tests' own.
+    re.compile(r"dop_v1_[0-9a-f]{32,}"),
+]
+
+# Files of the state store: database, its WAL and shared memory, the fingerprint key,
+# lock files. Other files under the tmp dirs (sources a test wrote on purpose) may
+# legitimately hold a canary.
+STATE_FILE = re.compile(r"(\.db|\.db-wal|\.db-shm|\.db-journal|\.key|\.lock)$")
+
+
+def find_canaries(text: str) -> list[str]:
+    """The canaries in `text`, shortened so that the report itself does not leak them."""
+    found = [c for c in CANARY_LITERALS if c and c in text]
+    found += [m.group(0) for p in CANARY_PATTERNS for m in p.finditer(text)]
+    return sorted({f"{c[:10]}...({len(c)} chars)" for c in found})
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    # Sections accumulate over setup, call and teardown: the teardown report has them all.
+    if report.when == "teardown" and report.passed:
+        leaks = [
+            f"{title}: {', '.join(found)}"
+            for title, content in report.sections
+            if title.startswith("Captured") and (found := find_canaries(content))
+        ]
+        if leaks:
+            report.outcome = "failed"
+            report.longrepr = "a canary secret or token leaked into the output:\n" + "\n".join(
+                leaks
+            )
+    return report
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_canary_in_state_files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """After the session: every state file under the tmp dirs is free of canaries."""
+    yield
+    leaks = []
+    for root, _dirs, files in os.walk(tmp_path_factory.getbasetemp()):
+        for name in files:
+            if not STATE_FILE.search(name):
+                continue
+            path = Path(root, name)
+            try:
+                blob = path.read_bytes()
+            except OSError:
+                continue  # removed meanwhile, or a socket
+            found = find_canaries(blob.decode("latin-1"))
+            if found:
+                leaks.append(f"{path}: {', '.join(found)}")
+    assert not leaks, "canaries leaked into state files:\n" + "\n".join(leaks)
 
 
 def make_spec(name: str = "shop", **extra: Any) -> dict[str, Any]:
@@ -61,6 +129,7 @@ def _isolated_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture(scope="session")
 def emulator() -> Iterator[Emulator]:
     with Emulator(phase_duration=0.02) as emu:
+        CANARY_LITERALS.add(emu.token)
         yield emu
 
 

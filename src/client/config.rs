@@ -145,6 +145,20 @@ impl ClientBuilder {
         if token_text.trim().is_empty() {
             return Err(Error::Config("the API token is empty".into()));
         }
+        // DigitalOcean tokens are ASCII; anything else is a paste or encoding accident
+        // that an HTTP header would carry as raw bytes and the API would answer with 401.
+        if !token_text.is_ascii() {
+            return Err(Error::Config(
+                "the API token contains non-ASCII characters; DigitalOcean tokens are ASCII".into(),
+            ));
+        }
+        // A token never holds whitespace; a stray space or line break is a copy-paste
+        // accident that would only come back as a 401.
+        if token_text.chars().any(|c| c.is_ascii_whitespace()) {
+            return Err(Error::Config(
+                "the API token contains whitespace (a space or line break); DigitalOcean tokens have none".into(),
+            ));
+        }
         // Validated once here so that building the header per request cannot fail.
         if HeaderValue::from_str(&format!("Bearer {token_text}")).is_err() {
             return Err(Error::Config(

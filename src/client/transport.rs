@@ -116,6 +116,20 @@ impl Client {
             .await
     }
 
+    /// Like [`Client::send`], but exactly one attempt (auth, pacing and error mapping
+    /// included, no retry): for callers that decide themselves whether repeating the
+    /// request is safe, e.g. a PUT whose response was lost may have been applied.
+    pub async fn send_once(
+        &self,
+        op: &'static Operation,
+        path_params: &[(&str, &str)],
+        query: &[(String, String)],
+        body: Option<Bytes>,
+    ) -> Result<Response, Error> {
+        let url = urls::operation_url(&self.inner.base_url, op, path_params, query)?;
+        self.execute(op.method.clone(), url, body, false).await
+    }
+
     /// Like [`Client::send`], with the body decoded as JSON.
     pub async fn call<T: DeserializeOwned>(
         &self,

@@ -13,11 +13,12 @@ use thiserror::Error;
 use super::desired::Desired;
 use super::options::SyncOptions;
 use super::plan::{
-    plan, plan_removal, spec_fingerprint, state_after_apply, validate_desired, Plan, PlanError,
-    COMPONENT_KINDS,
+    check_app_id, plan, plan_removal, spec_fingerprint, state_after_apply, validate_desired, Plan,
+    PlanError, COMPONENT_KINDS,
 };
-use super::state::StateRecord;
-use crate::client::{operation, Client, Error as ApiError, Operation};
+use super::state::{is_ev_string, StateRecord};
+use crate::client::retry::{decide, Decision};
+use crate::client::{operation, Client, Error as ApiError, Operation, TransportKind};
 use crate::store::{AppLock, Store, StoreError};
 
 /// Deployment phases after which nothing more happens.
@@ -228,6 +229,7 @@ impl Engine {
         options: SyncOptions,
     ) -> Result<PlannedSync, SyncError> {
         // Options and keys are checked before any request: bad input sends nothing.
+        check_app_id(app_id)?;
         validate_goal(&goal, &options)?;
         let spec = self.fetch_spec(app_id).await?;
         let state = self.load_state(app_id).await?;
@@ -321,6 +323,7 @@ impl Engine {
         options: SyncOptions,
         settings: &ApplySettings,
     ) -> Result<SyncOutcome, SyncError> {
+        check_app_id(app_id)?;
         validate_goal(&goal, &options)?;
         let _lock = self.lock(app_id, settings.lock_timeout).await?;
         let spec = self.fetch_spec(app_id).await?;
@@ -379,10 +382,10 @@ impl Engine {
                 rolled_back: false,
             });
         }
-        let app = self.put_spec(&app_id, plan.new_spec()).await?;
-        requests += 1;
-        let deployment_id = deployment_of(&app);
-        let new_spec = take_spec(app, &app_id)?;
+        let put = self.put_spec(&app_id, plan.new_spec(), &base_spec).await?;
+        requests += put.calls;
+        let deployment_id = put.deployment_id;
+        let new_spec = take_spec(put.app, &app_id)?;
         self.save_state(&app_id, state_after_apply(&plan, &app_id, &new_spec))
             .await?;
 
@@ -400,8 +403,8 @@ impl Engine {
                 outcome.requests += calls;
                 if phase == "ERROR" && settings.rollback_on_failure {
                     let restored = restore_envs(&new_spec, &base_spec, outcome.plan.targets());
-                    self.put_spec(&outcome.app_id, &restored).await?;
-                    outcome.requests += 1;
+                    let put = self.put_spec(&outcome.app_id, &restored, &new_spec).await?;
+                    outcome.requests += put.calls;
                     self.save_state(&outcome.app_id, previous_state).await?;
                     outcome.rolled_back = true;
                 }
@@ -411,21 +414,94 @@ impl Engine {
         Ok(outcome)
     }
 
-    async fn put_spec(&self, app_id: &str, spec: &Value) -> Result<Value, SyncError> {
-        let body = serde_json::to_vec(&json!({ "spec": spec }))
-            .map_err(|e| SyncError::Internal(format!("spec does not serialize: {e}")))?;
-        let resp: Value = self
-            .client
-            .call(
-                op("update"),
-                &[("id", app_id)],
-                &[],
-                Some(Bytes::from(body)),
-            )
-            .await?;
-        match resp {
-            Value::Object(mut m) => Ok(m.remove("app").unwrap_or(Value::Null)),
-            _ => Ok(Value::Null),
+    /// PUTs `spec` (planned from `base`, the spec as read) and returns the app from the
+    /// response, with the API calls made.
+    ///
+    /// Every PUT starts a deployment, so a PUT is never sent twice blindly. When its
+    /// response is lost (a timeout, a reset after sending, a 5xx from a gateway, a
+    /// truncated body) it may or may not have been applied, so the app is read back:
+    /// still `base` means it was not applied and it is sent again after the usual
+    /// backoff; holding what was sent (SECRET plaintexts now `EV[...]`) means it was
+    /// applied, and the read app stands in for the lost response; anything else means
+    /// someone else wrote meanwhile, and the original error is returned rather than
+    /// overwriting their change (the next sync plans against it). With retries disabled
+    /// the first failure is returned as it is.
+    async fn put_spec(
+        &self,
+        app_id: &str,
+        spec: &Value,
+        base: &Value,
+    ) -> Result<PutOutcome, SyncError> {
+        let body = Bytes::from(
+            serde_json::to_vec(&json!({ "spec": spec }))
+                .map_err(|e| SyncError::Internal(format!("spec does not serialize: {e}")))?,
+        );
+        let retry = self.client.inner.retry;
+        let started = Instant::now();
+        // Retries of the PUT count as one call; each read-back is one more.
+        let mut calls = 1;
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let sent = self
+                .client
+                .send_once(op("update"), &[("id", app_id)], &[], Some(body.clone()))
+                .await;
+            let error = match sent.and_then(|response| response.json::<Value>()) {
+                Ok(Value::Object(mut m)) => {
+                    let app = m.remove("app").unwrap_or(Value::Null);
+                    let deployment_id = deployment_of(&app);
+                    return Ok(PutOutcome {
+                        app,
+                        calls,
+                        deployment_id,
+                    });
+                }
+                Ok(_) => {
+                    return Ok(PutOutcome {
+                        app: Value::Null,
+                        calls,
+                        deployment_id: None,
+                    })
+                }
+                Err(error) => error,
+            };
+            // With retries disabled (`max_attempts` 1) the caller wants one request and
+            // the failure as it came: no read-back either.
+            if retry.max_attempts > 1 && may_have_been_applied(&error) {
+                let app: Value = self
+                    .client
+                    .call(op("get"), &[("id", app_id)], &[], None)
+                    .await?;
+                calls += 1;
+                let mut app = match app {
+                    Value::Object(mut m) => m.remove("app").unwrap_or(Value::Null),
+                    _ => Value::Null,
+                };
+                match app.get("spec") {
+                    Some(current) if current == base => {}
+                    Some(current) if holds_sent(current, spec) => {
+                        tracing::warn!(
+                            app_id,
+                            error = %error,
+                            "the PUT's response was lost but the app holds what was sent"
+                        );
+                        // The deployment the PUT started may already be the active one.
+                        let deployment_id = deployment_of(&app)
+                            .or_else(|| app["active_deployment"]["id"].as_str().map(str::to_owned));
+                        return Ok(PutOutcome {
+                            app: app.take(),
+                            calls,
+                            deployment_id,
+                        });
+                    }
+                    _ => return Err(error.into()),
+                }
+            }
+            match decide(&retry, true, &error, attempts, started.elapsed()) {
+                Decision::RetryAfter(delay) => tokio::time::sleep(delay).await,
+                Decision::GiveUp => return Err(error.into()),
+            }
         }
     }
 
@@ -503,6 +579,48 @@ pub(super) fn take_spec(app: Value, app_id: &str) -> Result<Value, SyncError> {
         _ => Err(SyncError::MissingSpec {
             app_id: app_id.to_owned(),
         }),
+    }
+}
+
+/// What a PUT returned: the app (from the response, or read back when the response was
+/// lost), the API calls it took and the deployment it started.
+struct PutOutcome {
+    app: Value,
+    calls: u32,
+    deployment_id: Option<String>,
+}
+
+/// Whether a failed PUT may still have been applied: the request was sent and no
+/// answer saying otherwise came back.
+fn may_have_been_applied(error: &ApiError) -> bool {
+    match error {
+        ApiError::Transport { kind, .. } => !matches!(kind, TransportKind::Connect),
+        ApiError::Server(_) | ApiError::Decode { .. } => true,
+        _ => false,
+    }
+}
+
+/// Whether `current` (read back) is `sent` as App Platform stores it: equal, except that
+/// a SECRET sent as plaintext may come back as its `EV[...]` ciphertext.
+fn holds_sent(current: &Value, sent: &Value) -> bool {
+    match (current, sent) {
+        (Value::Object(c), Value::Object(s)) => {
+            let secret = s.contains_key("key") && s.get("type") == Some(&json!("SECRET"));
+            c.len() == s.len()
+                && s.iter().all(|(k, sv)| match c.get(k) {
+                    None => false,
+                    Some(cv) if secret && k == "value" => {
+                        cv == sv
+                            || (sv.as_str().is_some_and(|v| !is_ev_string(v))
+                                && cv.as_str().is_some_and(is_ev_string))
+                    }
+                    Some(cv) => holds_sent(cv, sv),
+                })
+        }
+        (Value::Array(c), Value::Array(s)) => {
+            c.len() == s.len() && c.iter().zip(s).all(|(a, b)| holds_sent(a, b))
+        }
+        _ => current == sent,
     }
 }
 
@@ -622,6 +740,65 @@ mod tests {
             take_spec(json!({"app": {}}), "x"),
             Err(SyncError::MissingSpec { .. })
         ));
+    }
+
+    #[test]
+    fn a_read_back_spec_holds_what_was_sent_modulo_secret_encryption() {
+        let sent = json!({"name": "a", "envs": [
+            {"key": "S", "value": "plain", "type": "SECRET"},
+            {"key": "G", "value": "g", "type": "GENERAL"},
+            {"key": "KEPT", "value": "EV[1:old:x]", "type": "SECRET"}]});
+        let stored = json!({"name": "a", "envs": [
+            {"key": "S", "value": "EV[1:new:y]", "type": "SECRET"},
+            {"key": "G", "value": "g", "type": "GENERAL"},
+            {"key": "KEPT", "value": "EV[1:old:x]", "type": "SECRET"}]});
+        assert!(holds_sent(&stored, &sent));
+        assert!(holds_sent(&sent, &sent));
+        // A GENERAL value is never encrypted: a different one is not what was sent.
+        let mut other = stored.clone();
+        other["envs"][1]["value"] = json!("EV[1:z:z]");
+        assert!(!holds_sent(&other, &sent));
+        // An issued EV[...] sent back must come back unchanged.
+        let mut other = stored.clone();
+        other["envs"][2]["value"] = json!("EV[1:rotated:q]");
+        assert!(!holds_sent(&other, &sent));
+        // An entry more or less, or another field, is someone else's write.
+        let mut other = stored.clone();
+        other["envs"].as_array_mut().unwrap().pop();
+        assert!(!holds_sent(&other, &sent));
+        let mut other = stored.clone();
+        other["region"] = json!("ams");
+        assert!(!holds_sent(&other, &sent));
+    }
+
+    #[test]
+    fn only_a_sent_request_without_a_definite_answer_may_have_been_applied() {
+        let transport = |kind| ApiError::Transport {
+            kind,
+            message: String::new(),
+        };
+        assert!(may_have_been_applied(&transport(TransportKind::Timeout)));
+        assert!(may_have_been_applied(&transport(TransportKind::Reset)));
+        assert!(may_have_been_applied(&transport(TransportKind::Other)));
+        assert!(!may_have_been_applied(&transport(TransportKind::Connect)));
+        let api = |status| crate::client::ApiError {
+            status,
+            id: None,
+            message: String::new(),
+            request_id: None,
+        };
+        assert!(may_have_been_applied(&ApiError::from_status(
+            api(504),
+            None
+        )));
+        assert!(!may_have_been_applied(&ApiError::from_status(
+            api(429),
+            None
+        )));
+        assert!(!may_have_been_applied(&ApiError::from_status(
+            api(422),
+            None
+        )));
     }
 
     #[test]

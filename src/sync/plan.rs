@@ -222,6 +222,14 @@ pub enum PlanError {
     KeySchema(#[from] KeySchemaError),
     #[error("source key is empty")]
     EmptySourceKey,
+    #[error("the value of {key:?} is {len} bytes; at most {MAX_VALUE_BYTES} (128 KiB) fit in one environment variable")]
+    ValueTooLarge { key: String, len: usize },
+    #[error(
+        "the value of {key:?} contains a NUL character, which no environment variable can hold"
+    )]
+    NulInValue { key: String },
+    #[error("app id {app_id:?} is not an App Platform app id (a UUID such as 4f6c71e2-1e90-4762-9fee-6cc4a0a9f2cf); look an app up by name with apps.get(name=...)")]
+    InvalidAppId { app_id: String },
     #[error("{} destination key(s) are invalid; nothing was planned: {}", .0.len(), .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))]
     InvalidDestinationKeys(Vec<InvalidKeyError>),
     #[error("source keys {source_keys:?} all render to the destination key {key:?}")]
@@ -614,6 +622,23 @@ struct Rendered {
     value: DesiredValue,
 }
 
+/// The longest value a key may hold: Linux refuses to start a process with a larger
+/// environment variable (`MAX_ARG_STRLEN`), so the app could never receive it.
+pub const MAX_VALUE_BYTES: usize = 128 * 1024;
+
+/// App Platform app ids are hyphenated UUIDs; anything else (a name, a path) is refused
+/// before it reaches a URL or the state store.
+pub fn check_app_id(app_id: &str) -> Result<(), PlanError> {
+    let hyphenated = app_id.len() == 36 && uuid::Uuid::try_parse(app_id).is_ok();
+    if hyphenated {
+        Ok(())
+    } else {
+        Err(PlanError::InvalidAppId {
+            app_id: app_id.chars().take(80).collect(),
+        })
+    }
+}
+
 /// Checks the options and every rendered destination key without looking at a spec, so
 /// bad input is refused before any request is sent.
 pub fn validate_desired(desired: &Desired, options: &SyncOptions) -> Result<(), PlanError> {
@@ -628,6 +653,17 @@ fn render_all(desired: &Desired, options: &SyncOptions) -> Result<Vec<Rendered>,
     for (source, value) in desired.iter() {
         if source.is_empty() {
             return Err(PlanError::EmptySourceKey);
+        }
+        if value.value.len() > MAX_VALUE_BYTES {
+            return Err(PlanError::ValueTooLarge {
+                key: source.to_owned(),
+                len: value.value.len(),
+            });
+        }
+        if value.value.contains('\0') {
+            return Err(PlanError::NulInValue {
+                key: source.to_owned(),
+            });
         }
         match render_destination_key(
             options.key_schema.as_ref(),
@@ -1419,4 +1455,44 @@ pub fn state_after_apply(plan: &Plan, app_id: &str, put_response_spec: &Value) -
         r.app_id = app_id.to_owned();
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn app_ids_are_hyphenated_uuids() {
+        assert!(check_app_id("4f6c71e2-1e90-4762-9fee-6cc4a0a9f2cf").is_ok());
+        for bad in [
+            "",
+            "shop",
+            "../x",
+            "4f6c71e21e9047629fee6cc4a0a9f2cf",
+            "{4f6c71e2-1e90-4762-9fee-6cc4a0a9f2cf}",
+            "urn:uuid:4f6c71e2-1e90-4762-9fee-6cc4a0a9f2cf",
+        ] {
+            assert!(
+                matches!(check_app_id(bad), Err(PlanError::InvalidAppId { .. })),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn values_are_bounded_and_free_of_nul() {
+        let opts = SyncOptions::default();
+        let one = |v: String| -> Desired { [("K", DesiredValue::new(v))].into_iter().collect() };
+        assert!(validate_desired(&one("x".repeat(MAX_VALUE_BYTES)), &opts).is_ok());
+        let err = validate_desired(&one("x".repeat(MAX_VALUE_BYTES + 1)), &opts).unwrap_err();
+        assert_eq!(
+            err,
+            PlanError::ValueTooLarge {
+                key: "K".into(),
+                len: MAX_VALUE_BYTES + 1
+            }
+        );
+        let err = validate_desired(&one("a\0b".into()), &opts).unwrap_err();
+        assert_eq!(err, PlanError::NulInValue { key: "K".into() });
+    }
 }
