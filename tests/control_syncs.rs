@@ -104,7 +104,7 @@ async fn create_resolves_the_app_and_has_infisicals_shape() {
 
     let v = s.to_json();
     let j = &v["secretSync"];
-    assert_eq!(j["destination"], "digital-ocean-app-platform");
+    assert_eq!(j["destination"], "digital-ocean");
     assert_eq!(
         j["destinationConfig"],
         json!({"appId": fx.app_id, "appName": "shop"})

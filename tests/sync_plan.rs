@@ -737,6 +737,38 @@ fn removal_deletes_created_and_restores_adopted() {
 }
 
 #[test]
+fn removal_leaves_another_syncs_keys_and_records() {
+    let mut server = FakeServer::default();
+    let spec = json!({"envs": [{"key": "MANUAL", "value": "m"}]});
+    let opts_a = SyncOptions {
+        key_schema: Some(KeySchema::parse("A_{{secretKey}}").unwrap()),
+        ..Default::default()
+    };
+    let opts_b = SyncOptions {
+        key_schema: Some(KeySchema::parse("B_{{secretKey}}").unwrap()),
+        ..Default::default()
+    };
+    let p = plan(&spec, &desired(&[("X", "a")]), &opts_a, &[], &fp()).unwrap();
+    let (spec, state, _) = server.apply(&p, &spec);
+    let p = plan(&spec, &desired(&[("X", "b")]), &opts_b, &state, &fp()).unwrap();
+    let (spec, state, _) = server.apply(&p, &spec);
+    assert_eq!(state.len(), 2);
+
+    let r = plan_removal(&spec, &state, &opts_a).unwrap();
+    let keys: Vec<&str> = r.changes().iter().map(|c| c.key.as_str()).collect();
+    assert_eq!(keys, ["A_X"], "only the keys inside A's schema");
+    let after = server.put(r.new_spec());
+    let left: Vec<&str> = envs_of(&after, "")
+        .iter()
+        .map(|e| e["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(left, ["MANUAL", "B_X"]);
+    let state = state_after_apply(&r, APP, &after);
+    assert_eq!(state.len(), 1, "B's record is carried");
+    assert_eq!(state[0].key, "B_X");
+}
+
+#[test]
 fn records_of_keys_gone_everywhere_are_dropped() {
     let mut server = FakeServer::default();
     let opts = SyncOptions::default();

@@ -203,19 +203,19 @@ BAD_SYNC_INPUT = [
     pytest.param(
         {"A": "1"},
         {"key_schema": "APP-{{secretKey}}"},
-        ['destination key "APP-A" (from source key "A")'],
+        ['key schema "APP-{{secretKey}}" renders keys App Platform refuses (e.g. "APP-KEY")'],
         id="rendered-dash",
     ),
     pytest.param(
         {"A": "1"},
         {"key_schema": "{{environment}}_{{secretKey}}", "environment": "prod-eu"},
-        ['destination key "prod-eu_A" (from source key "A")'],
+        ['renders keys App Platform refuses (e.g. "prod-eu_KEY")'],
         id="rendered-environment-dash",
     ),
     pytest.param(
         {"A": "1"},
         {"key_schema": "9_{{secretKey}}"},
-        ['destination key "9_A"'],
+        ['renders keys App Platform refuses (e.g. "9_KEY")', "^[_A-Za-z][_A-Za-z0-9]*$"],
         id="rendered-digit-first",
     ),
     # Types and scopes: the bad value and the accepted ones are named.

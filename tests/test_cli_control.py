@@ -16,10 +16,11 @@ from typing import Any
 import pytest
 from do_envsync.testing import Emulator
 
-from .conftest import CANARY_SECRET, make_spec
+from .conftest import CANARY_LITERALS, CANARY_SECRET, make_spec
 
 EXE = [sys.executable, "-m", "do_envsync.cli"]
 CANARY_VALUE = "canary-value-91d4e2b7c0"
+CANARY_LITERALS.add(CANARY_VALUE)
 
 
 class Cli:
@@ -570,10 +571,13 @@ source = {{ type = "dotenv", paths = ["beta.env"] }}
     # Grouped by connection: one list read, no per-app GET, one PUT per changed app.
     assert emu.request_count(method="GET", path="/v2/apps/") == 0
     assert emu.request_count(method="PUT") == 2
-    # The config file in the working directory is applied before commands; a bad one fails.
+    # The config file in the working directory is applied before runs (not before reads or
+    # edits); a bad one fails with its line.
     _write(tmp_path / "do-envsync.toml", '[[connections]]\nname = "x"\ntoken = "literal"\n')
-    line = cli.error("syncs", "list")
-    assert "token" in line
+    assert len(cli.json("syncs", "list")) == 2
+    line = cli.error("syncs", "run", "--all")
+    assert "token" in line and "literal" not in line
+    assert "--all" in cli.error("--config", "/dev/null", "syncs", "run", "--all", "--wait")
 
 
 def test_watch_picks_up_changes_and_stops_on_sigterm(
@@ -629,6 +633,7 @@ def test_infisical_source(cli: Cli, emu: Emulator) -> None:
 
     app = emu.seed_app(make_spec("shop"))
     with InfisicalStandIn() as inf:
+        CANARY_LITERALS.add(inf.client_secret)
         inf.set_secret("prod", "/", "STRIPE_KEY", CANARY_VALUE)
         inf.set_secret("prod", "/backend", "QUEUE_URL", "amqp://q")
         cli.connect()

@@ -23,9 +23,10 @@ from do_envsync import (
 from do_envsync.display import runs_html, runs_table
 from do_envsync.testing import Emulator
 
-from .conftest import CANARY_SECRET, make_spec
+from .conftest import CANARY_LITERALS, CANARY_SECRET, make_spec
 
 CANARY_INLINE = "canary-inline-3c9e1f7a55"
+CANARY_LITERALS.add(CANARY_INLINE)
 
 
 @pytest.fixture
@@ -202,3 +203,43 @@ def test_watch_with_stop_event(store: Store, emu: Emulator, tmp_path: Path) -> N
         t.join(10)
     assert not t.is_alive() and done
     assert len(store.syncs.history("w")) >= 2
+
+
+def test_remove_secrets_keeps_another_syncs_keys(store: Store, emu: Emulator) -> None:
+    app = emu.seed_app(make_spec("shop"))
+    store.connections.create("emu", emu.token, base_url=emu.base_url)
+    store.syncs.create(
+        "a", "emu", "shop", sources.inline({"X": "1"}), {"key_schema": "A_{{secretKey}}"}
+    )
+    store.syncs.create(
+        "b", "emu", "shop", sources.inline({"X": "2"}), {"key_schema": "B_{{secretKey}}"}
+    )
+    store.syncs.run("a")
+    store.syncs.run("b")
+    removed = store.syncs.remove_secrets("a")
+    assert removed.deleted == ["A_X"]
+    keys = {e["key"] for e in next(x for x in emu.apps() if x["id"] == app["id"])["spec"]["envs"]}
+    assert "B_X" in keys and "A_X" not in keys and {"LOG_LEVEL", "API_KEY"} <= keys
+    # b's record survived a's removal: b's next run is a no-op, its removal still works.
+    assert store.syncs.run("b").deployment_id is None
+    assert store.syncs.remove_secrets("b").deleted == ["B_X"]
+
+
+def test_empty_source_is_refused(store: Store, emu: Emulator, tmp_path: Path) -> None:
+    app = emu.seed_app(make_spec("shop"))
+    store.connections.create("emu", emu.token, base_url=emu.base_url)
+    env = tmp_path / ".env"
+    env.write_text("K=v\n")
+    store.syncs.create("s", "emu", "shop", env, {"key_schema": "E_{{secretKey}}"})
+    store.syncs.run("s")
+    env.write_text("# everything commented out\n")
+    with pytest.raises(SyncRunError, match="no secrets") as info:
+        store.syncs.run("s")
+    assert isinstance(info.value.__cause__, SourceError)
+    keys = {e["key"] for e in next(x for x in emu.apps() if x["id"] == app["id"])["spec"]["envs"]}
+    assert "E_K" in keys
+    store.syncs.create(
+        "p", "emu", "shop", sources.env("NO_SUCH_PREFIX_"), {"key_schema": "P_{{secretKey}}"}
+    )
+    with pytest.raises(SyncRunError, match="no secrets"):
+        store.syncs.run("p")

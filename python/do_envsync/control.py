@@ -108,6 +108,7 @@ class SecretSync:
     connection_name: str | None
     app_id: str
     app_name: str | None
+    environment: str | None
     source: dict[str, Any]
     options: dict[str, Any]
     is_enabled: bool
@@ -134,6 +135,7 @@ class SecretSync:
             connection_name=conn.get("name"),
             app_id=dest.get("appId", ""),
             app_name=dest.get("appName"),
+            environment=s.get("environment"),
             source=dict(s.get("source") or {}),
             options=dict(s.get("syncOptions") or {}),
             is_enabled=bool(s.get("isEnabled", True)),
@@ -238,11 +240,18 @@ class ConfigReport:
 class WatchReport:
     """Runs per sync over a `watch` session."""
 
-    syncs: dict[str, dict[str, int]]
+    syncs: dict[str, dict[str, Any]]
+    """Per sync: `started`, `succeeded`, `failed`, `drift_checks`, `drift_detected` (counts)
+    and `last_error` (the last run's error, None when it succeeded)."""
 
     @property
     def failed(self) -> int:
-        return sum(s.get("failed", 0) for s in self.syncs.values())
+        return sum(int(s.get("failed", 0)) for s in self.syncs.values())
+
+    @property
+    def ok(self) -> bool:
+        """Whether the last run of every sync succeeded."""
+        return all(s.get("last_error") is None for s in self.syncs.values())
 
 
 class Connections:

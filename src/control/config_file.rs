@@ -301,6 +301,19 @@ impl ConfigFile {
                 .ok_or_else(|| invalid(t.at("source"), "is required"))?;
             let source =
                 serde_json::to_value(source).map_err(|e| invalid(t.at("source"), e.to_string()))?;
+            // A file meant to be committed must not hold secrets: only their variable names.
+            if source.get("type").and_then(Value::as_str) == Some("inline") {
+                return Err(invalid(
+                    t.at("source"),
+                    "an inline source would put secret values in the config file; use a dotenv, env, command or infisical source",
+                ));
+            }
+            if source.get("client_secret").is_some() {
+                return Err(invalid(
+                    format!("{}.client_secret", t.at("source")),
+                    "a client secret may not be written in the config file; name the variable holding it with client_secret_env",
+                ));
+            }
             let options = match t.table("options")? {
                 None => SyncOptionsInput::default(),
                 Some(o) => {
@@ -550,6 +563,22 @@ components = ["web"]
         assert!(e.contains("syncs[0].options.componentz"), "{e}");
         let e = err(&GOOD.replace("enabled = false", "enabled = false\nextra = 1"));
         assert!(e.contains("syncs[0].extra"), "{e}");
+    }
+
+    #[test]
+    fn refuses_secrets_in_sources() {
+        let base = "[[syncs]]\nname = \"s\"\nconnection = \"c\"\napp = \"a\"\n";
+        let e = err(&format!(
+            "{base}[syncs.source]\ntype = \"inline\"\nsecrets = {{ A = \"canary-inline\" }}"
+        ));
+        assert!(e.contains("inline") && !e.contains("canary-inline"), "{e}");
+        let e = err(&format!(
+            "{base}[syncs.source]\ntype = \"infisical\"\nclient_secret = \"canary-cs\""
+        ));
+        assert!(
+            e.contains("client_secret_env") && !e.contains("canary-cs"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -475,10 +475,16 @@ impl ControlPlane {
     }
 
     fn parse_source(value: &Value, base_dir: &std::path::Path) -> Result<SourceSpec, ControlError> {
-        let spec = SourceSpec::from_json_in(value, base_dir)
-            .map_err(|e| ControlError::invalid("source", e.to_string()))?;
-        spec.check()
-            .map_err(|e| ControlError::invalid("source", e.to_string()))?;
+        // `invalid source: ...` already names the field; other errors (a missing or
+        // malformed .env file) get it prepended.
+        let invalid = |e: crate::sources::SourceError| match e {
+            crate::sources::SourceError::Invalid(message) => {
+                ControlError::invalid("source", message)
+            }
+            other => ControlError::invalid("source", other.to_string()),
+        };
+        let spec = SourceSpec::from_json_in(value, base_dir).map_err(invalid)?;
+        spec.check().map_err(invalid)?;
         Ok(spec)
     }
 

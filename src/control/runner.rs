@@ -196,6 +196,11 @@ impl ControlPlane {
             let run = match self.run_sync(&rec.id, settings).await {
                 Ok(run) => run,
                 Err(ControlError::RunFailed { run, .. }) => *run,
+                // Disabled or deleted by someone else since the list was read: not run.
+                Err(ControlError::Disabled { .. } | ControlError::NotFound { .. }) => {
+                    tick(&mut done);
+                    continue;
+                }
                 Err(e) => return Err(e),
             };
             tick(&mut done);

@@ -249,6 +249,15 @@ impl ControlPlane {
     pub(super) async fn desired_of(&self, rec: &SyncRecord) -> Result<Desired, ControlError> {
         let source = self.source_of_record(rec)?;
         let secrets = source.read().await?;
+        if secrets.is_empty() {
+            // An empty read is far more often a mistake (a prefix typo, a truncated file,
+            // an empty folder) than an intent, and it would delete every managed key.
+            return Err(crate::sources::SourceError::Read(format!(
+                "{} returned no secrets; refusing to sync an empty set, which would delete every key the sync manages (use remove-secrets to take them off the app)",
+                source.describe()
+            ))
+            .into());
+        }
         Ok(secrets
             .into_iter()
             .map(|(k, v)| (k, DesiredValue::new(v)))

@@ -1,5 +1,5 @@
 //! Secret syncs: a source, a connection and an App Platform app, with the engine's
-//! options. Infisical's `digital-ocean-app-platform` secret sync.
+//! options. Infisical's DigitalOcean App Platform secret sync (`destination: "digital-ocean"`).
 
 use std::path::PathBuf;
 
@@ -438,7 +438,7 @@ impl SyncConfig {
             "id": self.id,
             "name": self.name,
             "description": self.description,
-            "destination": "digital-ocean-app-platform",
+            "destination": "digital-ocean",
             "connectionId": self.connection_id,
             "connection": {"id": self.connection_id, "name": self.connection_name, "app": "digital-ocean"},
             "isEnabled": self.is_enabled,

@@ -1265,8 +1265,23 @@ pub fn plan_removal(
     let mut new_spec = spec.clone();
     let mut changes = Vec::new();
     let mut warnings = Vec::new();
+    // Only keys inside this sync's key schema are its own: another sync of the same app
+    // (a disjoint schema) keeps its keys and its records.
+    let affixes = match &options.key_schema {
+        Some(schema) => Some(schema.affixes(options.environment.as_deref())?),
+        None => None,
+    };
+    let owned = |r: &StateRecord| {
+        target_names.contains(&r.target)
+            && affixes
+                .as_ref()
+                .is_none_or(|(p, s)| strip_affixes(&r.key, p, s).is_some())
+    };
     for name in &target_names {
-        let records: Vec<&StateRecord> = state.iter().filter(|r| &r.target == name).collect();
+        let records: Vec<&StateRecord> = state
+            .iter()
+            .filter(|r| &r.target == name && owned(r))
+            .collect();
         let (component, location, holder) = if name.is_empty() {
             (None, Location::App, spec)
         } else {
@@ -1373,11 +1388,7 @@ pub fn plan_removal(
         }
         apply_ops(&mut new_spec, location, ops);
     }
-    let carried = state
-        .iter()
-        .filter(|r| !target_names.contains(&r.target))
-        .cloned()
-        .collect();
+    let carried = state.iter().filter(|r| !owned(r)).cloned().collect();
     Ok(Plan {
         kind: PlanKind::Removal,
         changes,

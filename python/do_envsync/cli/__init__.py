@@ -63,8 +63,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--config",
         metavar="PATH",
-        help="do-envsync.toml to apply before connections/syncs/watch commands "
-        "(default: ./do-envsync.toml when it exists)",
+        help="do-envsync.toml to apply before the command (by default ./do-envsync.toml is "
+        "applied, when it exists, before syncs run/plan/remove-secrets and watch)",
     )
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for module in (apps, adhoc, connections, syncs, watch, config, emulator, demo):

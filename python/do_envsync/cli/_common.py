@@ -59,12 +59,16 @@ def client(args: argparse.Namespace) -> Client:
     return Client(read_token(args), base_url=base_url(args))
 
 
-def store(args: argparse.Namespace) -> Store:
-    """The state store (`--state`, else `$DO_ENVSYNC_STATE`, else the user data dir), with
-    the config file applied first when there is one."""
+def store(args: argparse.Namespace, *, apply_config: bool = False) -> Store:
+    """The state store (`--state`, else `$DO_ENVSYNC_STATE`, else the user data dir).
+
+    A config file given with `--config` is applied first. `./do-envsync.toml` is applied
+    only by commands that act on the declared setup (`apply_config=True`: `syncs run`,
+    `syncs plan`, `syncs remove-secrets`, `watch`), so reading or editing the store never
+    depends on the file or undoes an edit made with the CLI."""
     st = Store(args.state)
     config = getattr(args, "config", None)
-    if config is None and os.path.exists("do-envsync.toml"):
+    if config is None and apply_config and os.path.exists("do-envsync.toml"):
         config = "do-envsync.toml"
     if config:
         report = st.apply_config(config)

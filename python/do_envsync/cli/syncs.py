@@ -96,7 +96,7 @@ def _show(sync: SecretSync, as_json: bool) -> None:
         ("app", f"{sync.app_name or ''} ({sync.app_id})"),
         ("source", json.dumps(sync.source)),
         ("key schema", str(o.get("keySchema") or "")),
-        ("environment", str(o.get("environment") or "")),
+        ("environment", sync.environment or ""),
         ("initial sync", str(o.get("initialSyncBehavior") or "")),
         ("auto sync", str(o.get("autoSyncEnabled"))),
         ("deletion disabled", str(o.get("disableSecretDeletion"))),
@@ -189,7 +189,7 @@ def _delete(args: argparse.Namespace) -> int:
 
 def _plan(args: argparse.Namespace) -> int:
     with c.progress(f"planning {args.sync}"):
-        plan = c.store(args).syncs.plan(args.sync)
+        plan = c.store(args, apply_config=True).syncs.plan(args.sync)
     if args.json:
         c.print_json(
             {
@@ -213,10 +213,12 @@ def _print_runs(runs: list[SyncRun], as_json: bool) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    st = c.store(args)
+    st = c.store(args, apply_config=True)
     if args.all:
         if args.sync:
             raise c.CliError("give a sync name or --all, not both")
+        if args.wait:
+            raise c.CliError("--wait follows one sync's deployment; it does not combine with --all")
         runs = st.syncs.run_all(progress=c.bar("syncing"), lock_timeout=args.lock_timeout)
         if args.json:
             c.print_json([r.to_dict() for r in runs])
@@ -240,7 +242,7 @@ def _run(args: argparse.Namespace) -> int:
 def _remove(args: argparse.Namespace) -> int:
     try:
         with c.progress(f"removing the secrets of {args.sync}"):
-            run = c.store(args).syncs.remove_secrets(
+            run = c.store(args, apply_config=True).syncs.remove_secrets(
                 args.sync, wait=args.wait, lock_timeout=args.lock_timeout
             )
     except SyncRunError as err:

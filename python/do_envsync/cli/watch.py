@@ -23,7 +23,7 @@ def _stop(signum: int, frame: FrameType | None) -> None:
 
 
 def _watch(args: argparse.Namespace) -> int:
-    st = c.store(args)
+    st = c.store(args, apply_config=True)
     signal.signal(signal.SIGTERM, _stop)
 
     def on_event(line: str) -> None:
@@ -48,7 +48,7 @@ def _watch(args: argparse.Namespace) -> int:
             print(
                 f"{name}: {counts.get('succeeded', 0)} succeeded, {counts.get('failed', 0)} failed"
             )
-    return 0
+    return 0 if report.ok else 1
 
 
 def register(sub: Any) -> None:
