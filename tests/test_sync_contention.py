@@ -161,3 +161,69 @@ def test_lock_held_by_another_process_times_out_promptly(
         app_id, {"B": "2"}, key_schema="WAITER_{{secretKey}}", state=state, lock_timeout=0.5
     )
     assert result.created == ["WAITER_B"]
+
+
+def test_eight_processes_and_a_watch_on_one_app(emu: Emulator, tmp_path: Path) -> None:
+    """A `do-envsync watch` keeps a stored sync of the same app up to date while eight
+    processes sync their own keys into it: they all share the app's lock, nothing is lost and
+    every PUT directly follows its own read."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    app_id = emu.seed_app(make_spec())["id"]
+    state = tmp_path / "shared" / "state.db"
+    env = {**os.environ, "DO_ENVSYNC_STATE": str(state), "EMU_TOKEN": emu.token}
+    cli = [sys.executable, "-m", "do_envsync.cli"]
+
+    def run_cli(*args: str) -> None:
+        r = subprocess.run([*cli, *args], env=env, capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, r.stderr
+
+    dotenv = tmp_path / "watched.env"
+    dotenv.write_text("W=0\n")
+    run_cli("connections", "create", "emu", "--base-url", emu.base_url, "--token-env", "EMU_TOKEN")
+    run_cli("syncs", "create", "w", "--connection", "emu", "--app", app_id,
+            "--env-file", str(dotenv), "--key-schema", "WATCH_{{secretKey}}")  # fmt: skip
+    watch = subprocess.Popen(
+        [*cli, "watch", "--json", "--debounce", "0.05"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while "WATCH_W" not in env_map(emu, app_id):
+            assert time.monotonic() < deadline, "watch did not run"
+            time.sleep(0.05)
+        emu.clear_requests()
+        go = tmp_path / "go"
+        secrets = {i: {"K": f"p{i}", "L": f"q{i}"} for i in range(8)}
+        procs = [
+            spawn(emu, app_id, state, secrets[i], go, key_schema=own_schema(i)) for i in range(8)
+        ]
+        release(go, procs)
+        for n in range(1, 6):  # the watched file changes during the race
+            dotenv.write_text(f"W={n}\nX{n}=x\n")
+            time.sleep(0.15)
+        [finish(p) for p in procs]
+        deadline = time.monotonic() + 20
+        while emu.reveal_secret(env_map(emu, app_id)["WATCH_W"]["value"]) != "5":
+            assert time.monotonic() < deadline, "watch did not catch up"
+            time.sleep(0.05)
+    finally:
+        watch.send_signal(signal.SIGTERM)
+        _, err = watch.communicate(timeout=30)
+    assert watch.returncode == 0, err
+    envs = env_map(emu, app_id)
+    for i in range(8):
+        assert reveal(emu, app_id, f"OWN{i}_K") == f"p{i}"
+        assert reveal(emu, app_id, f"OWN{i}_L") == f"q{i}"
+    assert {k for k in envs if k.startswith("WATCH_")} == {"WATCH_W", "WATCH_X5"}
+    assert {"LOG_LEVEL", "API_KEY"} <= set(envs)
+    log = app_requests(emu, app_id)
+    puts = [i for i, r in enumerate(log) if r.method == "PUT"]
+    assert len(puts) >= 9  # eight processes and at least one watch run
+    assert all(i > 0 and log[i - 1].method == "GET" for i in puts), [r.method for r in log]
