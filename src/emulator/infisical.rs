@@ -16,11 +16,11 @@
 //! folder) and `${env.folder.sub.KEY}` are replaced; a reference that resolves to
 //! nothing is left as written.
 
+use super::server_thread::ServerThread;
 use std::collections::{BTreeMap, HashMap};
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use axum::extract::{Query, State};
@@ -103,33 +103,10 @@ struct Shared {
     requests: AtomicUsize,
 }
 
-struct ServerThread {
-    shutdown: oneshot::Sender<()>,
-    thread: JoinHandle<()>,
-}
-
 struct Handle {
     shared: Arc<Shared>,
     port: u16,
-    server: Mutex<Option<ServerThread>>,
-}
-
-impl Handle {
-    fn stop(&self) {
-        let Some(server) = self.server.lock().take() else {
-            return;
-        };
-        let _ = server.shutdown.send(());
-        if server.thread.thread().id() != std::thread::current().id() {
-            let _ = server.thread.join();
-        }
-    }
-}
-
-impl Drop for Handle {
-    fn drop(&mut self) {
-        self.stop();
-    }
+    server: ServerThread,
 }
 
 /// A running stand-in. Cheap to clone; stops on [`stop`](Self::stop) or when the
@@ -239,7 +216,7 @@ impl InfisicalStandIn {
             inner: Arc::new(Handle {
                 shared,
                 port,
-                server: Mutex::new(Some(ServerThread { shutdown, thread })),
+                server: ServerThread::new(shutdown, thread),
             }),
         })
     }
@@ -371,7 +348,7 @@ impl InfisicalStandIn {
 
     /// Stops serving. Idempotent.
     pub fn stop(&self) {
-        self.inner.stop();
+        self.inner.server.stop();
     }
 }
 

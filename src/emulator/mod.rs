@@ -25,6 +25,7 @@ mod reqlog;
 mod routes;
 mod secrets;
 mod server;
+mod server_thread;
 mod spec_walk;
 mod state;
 mod store;
@@ -32,9 +33,9 @@ mod timeline;
 mod validate;
 mod views;
 
+use server_thread::ServerThread;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use parking_lot::{Mutex, RwLock};
@@ -101,33 +102,10 @@ impl Default for EmulatorConfig {
     }
 }
 
-struct ServerThread {
-    shutdown: oneshot::Sender<()>,
-    thread: JoinHandle<()>,
-}
-
 struct Handle {
     shared: Arc<Shared>,
     port: u16,
-    server: Mutex<Option<ServerThread>>,
-}
-
-impl Handle {
-    fn stop(&self) {
-        let Some(server) = self.server.lock().take() else {
-            return;
-        };
-        let _ = server.shutdown.send(());
-        if server.thread.thread().id() != std::thread::current().id() {
-            let _ = server.thread.join();
-        }
-    }
-}
-
-impl Drop for Handle {
-    fn drop(&mut self) {
-        self.stop();
-    }
+    server: ServerThread,
 }
 
 /// A running emulator. Cheap to clone; the server stops when [`Emulator::stop`] is
@@ -200,7 +178,7 @@ impl Emulator {
             inner: Arc::new(Handle {
                 shared,
                 port,
-                server: Mutex::new(Some(ServerThread { shutdown, thread })),
+                server: ServerThread::new(shutdown, thread),
             }),
         })
     }
@@ -225,7 +203,7 @@ impl Emulator {
 
     /// Stops serving and closes every connection. Idempotent.
     pub fn stop(&self) {
-        self.inner.stop();
+        self.inner.server.stop();
     }
 
     /// Clears apps, deployments, faults, the request log and the rate-limit windows.

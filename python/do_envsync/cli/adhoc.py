@@ -10,7 +10,7 @@ import argparse
 from typing import Any
 
 from .. import sources
-from ..sync import Store
+from ..sync import Store, SyncPlan
 from . import _common as c
 from .apps import api_options, find_app
 
@@ -45,13 +45,9 @@ def _changes_json(changes: Any) -> list[dict[str, Any]]:
     ]
 
 
-def _plan(args: argparse.Namespace) -> int:
-    client = c.client(args)
-    secrets = _secrets(args)
-    app = find_app(client, args.app)
-    with c.progress(f"planning {args.app}"):
-        plan = client.plan_sync(app.id, secrets, state=Store(args.state), **_options(args))
-    if args.json:
+def show_plan(plan: SyncPlan, as_json: bool) -> int:
+    """Prints a plan (a table, or JSON); the exit code: 2 when it has changes, else 0."""
+    if as_json:
         c.print_json(
             {
                 "appId": plan.app_id,
@@ -63,6 +59,15 @@ def _plan(args: argparse.Namespace) -> int:
     else:
         print(str(plan))
     return 2 if plan.has_changes else 0
+
+
+def _plan(args: argparse.Namespace) -> int:
+    client = c.client(args)
+    secrets = _secrets(args)
+    app = find_app(client, args.app)
+    with c.progress(f"planning {args.app}"):
+        plan = client.plan_sync(app.id, secrets, state=Store(args.state), **_options(args))
+    return show_plan(plan, args.json)
 
 
 def _apply(args: argparse.Namespace) -> int:

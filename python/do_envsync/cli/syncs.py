@@ -10,7 +10,7 @@ from ..control import SecretSync, SyncRun
 from ..display import runs_table
 from ..errors import SyncRunError
 from . import _common as c
-from .adhoc import _changes_json
+from .adhoc import show_plan
 
 
 def _source(args: argparse.Namespace) -> dict[str, Any] | None:
@@ -190,18 +190,7 @@ def _delete(args: argparse.Namespace) -> int:
 def _plan(args: argparse.Namespace) -> int:
     with c.progress(f"planning {args.sync}"):
         plan = c.store(args, apply_config=True).syncs.plan(args.sync)
-    if args.json:
-        c.print_json(
-            {
-                "appId": plan.app_id,
-                "hasChanges": plan.has_changes,
-                "changes": _changes_json(plan.changes),
-                "warnings": plan.warnings,
-            }
-        )
-    else:
-        print(str(plan))
-    return 2 if plan.has_changes else 0
+    return show_plan(plan, args.json)
 
 
 def _print_runs(runs: list[SyncRun], as_json: bool) -> None:
