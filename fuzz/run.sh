@@ -8,6 +8,9 @@
 set -euo pipefail
 
 seconds="${1:-20}"
+# FUZZ_SANITIZER=none skips AddressSanitizer (safe Rust has little for it to find): a much
+# quicker first build, which is what CI uses; by hand the default (address) is better.
+sanitizer="${FUZZ_SANITIZER:-address}"
 cd "$(dirname "$0")"
 
 if ! cargo +nightly --version >/dev/null 2>&1; then
@@ -18,7 +21,7 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
     cargo install cargo-fuzz --locked
 fi
 
-cargo +nightly fuzz build
+cargo +nightly fuzz build -s "$sanitizer"
 failed=()
 for target in $(cargo +nightly fuzz list); do
     corpus="corpus/$target"
@@ -29,7 +32,7 @@ for target in $(cargo +nightly fuzz list); do
     fi
     echo "=== $target: ${seconds}s"
     # -timeout: one input taking over 10 s is a hang; -rss_limit_mb: a blow-up is a crash.
-    if ! cargo +nightly fuzz run "$target" "${dirs[@]}" -- \
+    if ! cargo +nightly fuzz run -s "$sanitizer" "$target" "${dirs[@]}" -- \
         -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1; then
         failed+=("$target")
     fi
