@@ -117,6 +117,7 @@ def test_inline_sync_runs_and_records(store: Store, emu: Emulator) -> None:
     history = store.syncs.history("inline")
     assert [r.id for r in history] == [noop.id, run.id]
     assert "succeeded" in runs_table(history) and "<table>" in runs_html(history)
+    assert "succeeded" in run._repr_html_() and CANARY_INLINE not in current_html(store)
     current = store.syncs.get("inline")
     assert current.last_sync_job_id == noop.id and current.sync_status == "succeeded"
 
@@ -243,3 +244,7 @@ def test_empty_source_is_refused(store: Store, emu: Emulator, tmp_path: Path) ->
     )
     with pytest.raises(SyncRunError, match="no secrets"):
         store.syncs.run("p")
+
+
+def current_html(store: Store) -> str:
+    return "".join(s._repr_html_() for s in store.syncs.list())

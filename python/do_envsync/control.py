@@ -16,6 +16,7 @@ like tokens. Every read returns plain, frozen snapshots; the store is the truth.
 from __future__ import annotations
 
 import builtins
+import html
 import json
 import os
 import threading
@@ -23,7 +24,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .display import run_summary
+from .display import run_summary, runs_html
 
 if TYPE_CHECKING:
     from .sync import Store, SyncPlan
@@ -153,6 +154,23 @@ class SecretSync:
         """Infisical's shape: `{"secretSync": {...}}` (source secrets never included)."""
         return json.loads(json.dumps(self._raw))  # type: ignore[no-any-return]
 
+    def _repr_html_(self) -> str:
+        rows = [
+            ("app", f"{self.app_name or ''} ({self.app_id})"),
+            ("connection", self.connection_name or self.connection_id),
+            ("source", json.dumps(self.source)),
+            ("key schema", str(self.options.get("keySchema") or "")),
+            ("enabled", str(self.is_enabled)),
+            ("status", self.sync_status or "never run"),
+            ("last message", self.last_sync_message or ""),
+            ("last synced", self.last_synced_at or ""),
+        ]
+        body = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
+            for k, v in rows
+        )
+        return f"<div><b>sync {html.escape(self.name)}</b><table>{body}</table></div>"
+
 
 @dataclass(frozen=True)
 class SyncRun:
@@ -220,6 +238,9 @@ class SyncRun:
 
     def __str__(self) -> str:
         return run_summary(self)
+
+    def _repr_html_(self) -> str:
+        return runs_html([self])
 
 
 @dataclass(frozen=True)
