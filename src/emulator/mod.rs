@@ -161,9 +161,10 @@ impl Emulator {
             std::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, config.port)))?;
         listener.set_nonblocking(true)?;
         let port = listener.local_addr()?.port();
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .thread_name("do-envsync-emulator-worker")
+        // One thread serves everything: a request costs tens of microseconds of CPU, far
+        // less than handing it between worker threads (wake-ups and context switches
+        // were most of the emulator's time per request with a two-worker pool).
+        let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;
         let (shutdown, shutdown_rx) = oneshot::channel();

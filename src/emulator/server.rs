@@ -216,18 +216,18 @@ impl Connection {
         parts: http::request::Parts,
         body: Bytes,
         ctx: Ctx,
-    ) -> (StatusCode, Vec<u8>, Option<RateHeaders>) {
+    ) -> (StatusCode, Bytes, Option<RateHeaders>) {
         let shared = &self.shared;
         if !authorized(&parts.headers, &shared.token) {
             let rate = shared.limiter.lock().peek(Instant::now());
             let err = ApiError::unauthorized();
-            return (err.status, err.body(&ctx.request_id), Some(rate));
+            return (err.status, err.body(&ctx.request_id).into(), Some(rate));
         }
         let rate = match shared.limiter.lock().acquire(Instant::now()) {
             Ok(rate) => rate,
             Err(rate) => {
                 let err = ApiError::too_many_requests();
-                return (err.status, err.body(&ctx.request_id), Some(rate));
+                return (err.status, err.body(&ctx.request_id).into(), Some(rate));
             }
         };
         let request_id = ctx.request_id.clone();
@@ -239,11 +239,11 @@ impl Connection {
         };
         let status = response.status();
         if let Some(err) = response.extensions().get::<ApiError>() {
-            return (err.status, err.body(&request_id), Some(rate));
+            return (err.status, err.body(&request_id).into(), Some(rate));
         }
+        // The handler's body as it is (no copy).
         let bytes = to_bytes(response.into_body(), usize::MAX)
             .await
-            .map(|b| b.to_vec())
             .unwrap_or_default();
         if status.is_client_error() || status.is_server_error() {
             // A framework rejection (e.g. an undecodable path): give it the DO error shape.
@@ -253,7 +253,7 @@ impl Connection {
                     err.message = text.trim().to_string();
                 }
             }
-            return (status, err.body(&request_id), Some(rate));
+            return (status, err.body(&request_id).into(), Some(rate));
         }
         (status, bytes, Some(rate))
     }
@@ -294,7 +294,7 @@ async fn hang_up(reset: &Notify) -> Response<Body> {
 }
 
 /// Points `links.pages.next` of a JSON list response at `url`.
-fn with_next_link(bytes: Vec<u8>, url: &str) -> Vec<u8> {
+fn with_next_link(bytes: Bytes, url: &str) -> Bytes {
     let Ok(mut value) = serde_json::from_slice::<Value>(&bytes) else {
         return bytes;
     };
@@ -310,15 +310,16 @@ fn with_next_link(bytes: Vec<u8>, url: &str) -> Vec<u8> {
     if let Some(pages) = pages.as_object_mut() {
         pages.insert("next".into(), Value::String(url.to_string()));
     }
-    serde_json::to_vec(&value).unwrap_or(bytes)
+    serde_json::to_vec(&value).map_or(bytes, Bytes::from)
 }
 
 pub(crate) fn respond(
     status: StatusCode,
-    body: Vec<u8>,
+    body: impl Into<Bytes>,
     request_id: &str,
     rate: Option<RateHeaders>,
 ) -> Response<Body> {
+    let body: Bytes = body.into();
     let mut builder = Response::builder().status(status);
     if !request_id.is_empty() {
         builder = builder.header("x-request-id", request_id);

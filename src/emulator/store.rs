@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use indexmap::IndexMap;
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 use super::entropy::Entropy;
@@ -61,6 +62,43 @@ impl DeploymentType {
     }
 }
 
+/// A spec as stored: never modified once stored (a new spec is a new `StoredSpec`), so
+/// its JSON is rendered once, on first use, and reused by every response that shows it
+/// (an app view shows it once for the app and once per deployment it includes).
+pub(crate) struct StoredSpec {
+    value: Value,
+    json: OnceLock<Box<RawValue>>,
+}
+
+impl StoredSpec {
+    pub(crate) fn new(value: Value) -> Self {
+        StoredSpec {
+            value,
+            json: OnceLock::new(),
+        }
+    }
+
+    /// The spec's compact JSON, byte for byte what serializing the value writes.
+    pub(crate) fn json(&self) -> &RawValue {
+        self.json.get_or_init(|| {
+            serde_json::value::to_raw_value(&self.value).expect("a JSON value serializes")
+        })
+    }
+}
+
+impl std::fmt::Debug for StoredSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.value.fmt(f)
+    }
+}
+
+impl std::ops::Deref for StoredSpec {
+    type Target = Value;
+    fn deref(&self) -> &Value {
+        &self.value
+    }
+}
+
 #[derive(Debug)]
 pub(crate) struct JobInvocationRecord {
     pub(crate) id: String,
@@ -73,7 +111,7 @@ pub(crate) struct JobInvocationRecord {
 pub(crate) struct DeploymentRecord {
     pub(crate) id: String,
     pub(crate) event_id: String,
-    pub(crate) spec: Arc<Value>,
+    pub(crate) spec: Arc<StoredSpec>,
     pub(crate) cause: String,
     pub(crate) deployment_type: DeploymentType,
     pub(crate) clock: Clock,
@@ -83,7 +121,7 @@ pub(crate) struct DeploymentRecord {
     pub(crate) job_invocations: Vec<JobInvocationRecord>,
     /// The `progress` tree, rendered once the deployment reached a final phase (it
     /// cannot change after that; list responses render it for every app).
-    pub(crate) final_progress: OnceLock<Value>,
+    pub(crate) final_progress: OnceLock<Box<RawValue>>,
 }
 
 #[derive(Debug)]
@@ -99,13 +137,13 @@ pub(crate) struct AlertRecord {
 #[derive(Debug)]
 pub(crate) struct RollbackState {
     pub(crate) deployment_id: String,
-    pub(crate) previous_spec: Arc<Value>,
+    pub(crate) previous_spec: Arc<StoredSpec>,
 }
 
 #[derive(Debug)]
 pub(crate) struct AppRecord {
     pub(crate) id: String,
-    pub(crate) spec: Arc<Value>,
+    pub(crate) spec: Arc<StoredSpec>,
     pub(crate) created_at: DateTime<Utc>,
     pub(crate) updated_at: DateTime<Utc>,
     pub(crate) project_id: String,
@@ -208,7 +246,7 @@ pub(crate) struct Store {
 pub(crate) struct NewDeployment<'a> {
     pub(crate) cause: &'a str,
     pub(crate) deployment_type: DeploymentType,
-    pub(crate) spec: Option<Arc<Value>>,
+    pub(crate) spec: Option<Arc<StoredSpec>>,
     pub(crate) cloned_from: Option<String>,
 }
 
@@ -269,7 +307,7 @@ impl Store {
         let mut app = AppRecord {
             id: id.clone(),
             live_domain: format!("{name}-{}.ondigitalocean.app", entropy.alnum(5)),
-            spec: Arc::new(spec),
+            spec: Arc::new(StoredSpec::new(spec)),
             created_at: at.wall,
             updated_at: at.wall,
             project_id,
@@ -310,7 +348,7 @@ impl Store {
         let new_name = spec_name(&spec).to_string();
         let app = self.app_mut(id)?;
         let old_name = app.name().to_string();
-        app.spec = Arc::new(spec);
+        app.spec = Arc::new(StoredSpec::new(spec));
         app.updated_at = at.wall;
         app.sync_alerts(entropy);
         app.sync_domain_ids(entropy);

@@ -2,11 +2,11 @@
 //! App and deployment views borrow the stored specs, so a response is serialized
 //! once without copying them.
 
-use std::borrow::Cow;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 
 use super::catalog;
@@ -52,7 +52,7 @@ pub(crate) struct ComponentRef<'a> {
 #[derive(Serialize)]
 pub(crate) struct DeploymentView<'a> {
     id: &'a str,
-    spec: &'a Value,
+    spec: &'a RawValue,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     services: Vec<ComponentRef<'a>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -69,7 +69,7 @@ pub(crate) struct DeploymentView<'a> {
     cause: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     cloned_from: Option<&'a str>,
-    progress: Cow<'a, Value>,
+    progress: Progress<'a>,
     phase: &'static str,
     tier_slug: &'static str,
 }
@@ -107,7 +107,7 @@ pub(crate) fn deployment_view<'a>(
     let changed = fmt_time(plus(deployment.created_at, state.since));
     DeploymentView {
         id: &deployment.id,
-        spec: &deployment.spec,
+        spec: deployment.spec.json(),
         services: refs("services"),
         static_sites: refs("static_sites"),
         workers: refs("workers"),
@@ -161,21 +161,39 @@ fn step(name: &str, status: &str) -> Map<String, Value> {
     m
 }
 
+/// A deployment's `progress` tree: the cached JSON once the deployment is final, else
+/// rendered for this response.
+pub(crate) enum Progress<'a> {
+    Final(&'a RawValue),
+    Live(Value),
+}
+
+impl Serialize for Progress<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Progress::Final(json) => json.serialize(serializer),
+            Progress::Live(value) => value.serialize(serializer),
+        }
+    }
+}
+
 /// The progress tree, from the cache once the deployment is final (ACTIVE and
 /// SUPERSEDED render the same tree).
 fn progress_of<'a>(
     deployment: &'a DeploymentRecord,
     state: PhaseState,
     pd: Duration,
-) -> Cow<'a, Value> {
+) -> Progress<'a> {
     if let Some(cached) = deployment.final_progress.get() {
-        return Cow::Borrowed(cached);
+        return Progress::Final(cached);
     }
     let rendered = progress(&deployment.spec, state, deployment.created_at, pd);
     if state.phase.is_final() {
-        Cow::Borrowed(deployment.final_progress.get_or_init(|| rendered))
+        Progress::Final(deployment.final_progress.get_or_init(|| {
+            serde_json::value::to_raw_value(&rendered).expect("a JSON value serializes")
+        }))
     } else {
-        Cow::Owned(rendered)
+        Progress::Live(rendered)
     }
 }
 
@@ -312,7 +330,7 @@ fn progress(spec: &Value, state: PhaseState, created_at: DateTime<Utc>, pd: Dura
 pub(crate) struct AppView<'a> {
     id: &'a str,
     owner_uuid: &'a str,
-    spec: &'a Value,
+    spec: &'a RawValue,
     default_ingress: String,
     created_at: String,
     updated_at: String,
@@ -385,7 +403,7 @@ pub(crate) fn app_view<'a>(
     AppView {
         id: &app.id,
         owner_uuid: &owner.uuid,
-        spec: &app.spec,
+        spec: app.spec.json(),
         default_ingress: url.clone(),
         created_at: fmt_time(app.created_at),
         updated_at: fmt_time(app.updated_at),

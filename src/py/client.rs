@@ -119,8 +119,20 @@ fn rate_limit(client: &Client) -> Option<(u32, u32, u64)> {
     client.rate_limit().map(|r| (r.limit, r.remaining, r.reset))
 }
 
-fn bytes_to_py(body: Bytes) -> Py<PyBytes> {
-    Python::attach(|py| PyBytes::new(py, &body).unbind())
+/// A response body for an awaitable: it becomes `bytes` when pyo3-async-runtimes resolves
+/// the Python future, under the GIL it takes for that anyway, so the runtime worker that
+/// finished the request never blocks waiting for the GIL (one acquisition per request
+/// instead of two; under concurrency the workers kept stalling on it).
+struct BodyBytes(Bytes);
+
+impl<'py> IntoPyObject<'py> for BodyBytes {
+    type Target = PyBytes;
+    type Output = Bound<'py, PyBytes>;
+    type Error = std::convert::Infallible;
+
+    fn into_pyobject(self, py: Python<'py>) -> Result<Self::Output, Self::Error> {
+        Ok(PyBytes::new(py, &self.0))
+    }
 }
 
 #[pyclass(module = "do_envsync._native", frozen)]
@@ -441,7 +453,7 @@ impl NativeAsyncClient {
         let fut = call(self.client.clone(), self::op(op)?, path, query, body);
         pyo3_async_runtimes::tokio::future_into_py(py, async move {
             match fut.await {
-                Ok(body) => Ok(bytes_to_py(body)),
+                Ok(body) => Ok(BodyBytes(body)),
                 Err(e) => Err(Python::attach(|py| to_pyerr(py, e))),
             }
         })
@@ -458,7 +470,7 @@ impl NativeAsyncClient {
         let fut = raw_request(self.client.clone(), method, path, query, body);
         pyo3_async_runtimes::tokio::future_into_py(py, async move {
             match fut.await {
-                Ok(body) => Ok(bytes_to_py(body)),
+                Ok(body) => Ok(BodyBytes(body)),
                 Err(e) => Err(Python::attach(|py| to_pyerr(py, e))),
             }
         })
@@ -674,7 +686,7 @@ impl AsyncPageIterator {
         pyo3_async_runtimes::tokio::future_into_py(py, async move {
             let next = pages.lock().await.next_page().await;
             match next {
-                Ok(Some(body)) => Ok(bytes_to_py(body)),
+                Ok(Some(body)) => Ok(BodyBytes(body)),
                 Ok(None) => Err(PyStopAsyncIteration::new_err(())),
                 Err(e) => Err(Python::attach(|py| to_pyerr(py, e))),
             }

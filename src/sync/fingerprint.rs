@@ -13,6 +13,9 @@ type HmacSha256 = Hmac<Sha256>;
 /// Length of the fingerprint key in bytes.
 pub const FINGERPRINT_KEY_LEN: usize = 32;
 
+/// Length of a fingerprint in bytes (64 hex characters).
+pub(crate) const DIGEST_LEN: usize = 32;
+
 /// Computes and checks fingerprints with one local key.
 #[derive(Clone)]
 pub struct Fingerprinter {
@@ -34,20 +37,28 @@ impl Fingerprinter {
 
     /// Lower-case hex HMAC-SHA256 of `plaintext` (64 characters).
     pub fn fingerprint(&self, plaintext: &str) -> String {
+        hex::encode(self.digest(plaintext))
+    }
+
+    /// The raw HMAC-SHA256 of `plaintext`, for callers that check one value against
+    /// several fingerprints (see [`Fingerprinter::digest_matches`]).
+    pub(crate) fn digest(&self, plaintext: &str) -> [u8; DIGEST_LEN] {
         let mut mac = self.mac();
         mac.update(plaintext.as_bytes());
-        hex::encode(mac.finalize().into_bytes())
+        mac.finalize().into_bytes().into()
     }
 
     /// Whether `fingerprint_hex` is the fingerprint of `plaintext`, compared in constant time.
     pub fn matches(&self, plaintext: &str, fingerprint_hex: &str) -> bool {
-        let Ok(expected) = hex::decode(fingerprint_hex) else {
-            return false;
-        };
-        let mut mac = self.mac();
-        mac.update(plaintext.as_bytes());
-        let actual = mac.finalize().into_bytes();
-        expected.len() == actual.len() && bool::from(actual.as_slice().ct_eq(&expected))
+        self.digest_matches(&self.digest(plaintext), fingerprint_hex)
+    }
+
+    /// Whether `fingerprint_hex` (any case) encodes `digest`, compared in constant time.
+    /// Anything that is not 64 hex digits matches nothing.
+    pub(crate) fn digest_matches(&self, digest: &[u8; DIGEST_LEN], fingerprint_hex: &str) -> bool {
+        let mut expected = [0u8; DIGEST_LEN];
+        hex::decode_to_slice(fingerprint_hex, &mut expected).is_ok()
+            && bool::from(digest.as_slice().ct_eq(&expected))
     }
 }
 
@@ -75,6 +86,22 @@ mod tests {
         assert!(!a.matches("s3cret", "zz"));
         assert!(!a.matches("s3cret", &fa[..62]));
         assert!(!format!("{a:?}").contains('1'));
+    }
+
+    #[test]
+    fn digest_matches_takes_64_hex_digits_of_either_case() {
+        let f = Fingerprinter::new([3; 32]);
+        let digest = f.digest("value");
+        let hex = f.fingerprint("value");
+        assert_eq!(hex, hex::encode(digest));
+        assert!(f.digest_matches(&digest, &hex));
+        assert!(f.digest_matches(&digest, &hex.to_uppercase()));
+        assert!(f.matches("value", &hex.to_uppercase()));
+        assert!(!f.digest_matches(&digest, &hex[..63]));
+        assert!(!f.digest_matches(&digest, &format!("{hex}00")));
+        assert!(!f.digest_matches(&digest, &format!("{}g", &hex[..63])));
+        assert!(!f.digest_matches(&digest, ""));
+        assert!(!f.digest_matches(&f.digest("other"), &hex));
     }
 
     #[test]

@@ -3,17 +3,24 @@
 //! and why, and holds the exact spec to PUT: the fetched spec with only the
 //! managed env entries changed, so every other byte survives.
 
-use std::collections::{HashMap, HashSet};
+use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
 use std::time::Instant;
 
+use chrono::{DateTime, Utc};
+// Internal maps only, keyed by the caller's own spec and secrets: no untrusted input to
+// defend against hash flooding, so the fast non-keyed hasher instead of SipHash.
+use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
 use super::desired::{Desired, DesiredValue, Scope, VarType};
-use super::fingerprint::Fingerprinter;
-use super::key_schema::{render_destination_key, strip_affixes, InvalidKeyError, KeySchemaError};
+use super::fingerprint::{Fingerprinter, DIGEST_LEN};
+use super::key_schema::{
+    is_valid_env_key, render_destination_key, strip_affixes, InvalidKeyError, KeySchemaError,
+};
 use super::options::{InitialSyncBehavior, OptionsError, SyncOptions, Targets};
 use super::state::{is_ev_string, now_micros, Origin, StateRecord, APP_TARGET};
 
@@ -269,15 +276,28 @@ pub enum PlanKind {
 /// A state record to write once the plan is applied; the `EV[...]` comes from the PUT response.
 #[derive(Debug, Clone)]
 struct RecordIntent {
-    target: String,
-    key: String,
-    fingerprint: String,
+    /// Index into [`Plan::targets`].
+    target: usize,
+    /// Index into [`Plan::changes`]: that change's key is the record's key.
+    change: usize,
+    /// Shared by every target the same desired value goes to.
+    fingerprint: Arc<str>,
     var_type: VarType,
     scope: Scope,
-    origin: Origin,
-    /// The record this one replaces, kept when nothing changed (for `updated_at`).
-    previous: Option<StateRecord>,
+    origin: IntentOrigin,
+    /// `EV[...]` and `updated_at` of the record this one replaces, when nothing changed:
+    /// an unchanged record keeps its `updated_at` if its `EV[...]` is still the same.
+    previous: Option<(Option<String>, DateTime<Utc>)>,
     changed: bool,
+}
+
+/// The origin a record will get.
+#[derive(Debug, Clone)]
+enum IntentOrigin {
+    Known(Origin),
+    /// Adopted by this plan and left untouched: the original entry is the one in the
+    /// planned spec, looked up when the state is written instead of copied per key here.
+    AdoptedUnchanged,
 }
 
 /// A computed plan. Its Debug and Display never show a value.
@@ -441,40 +461,97 @@ impl fmt::Display for Plan {
 /// SHA-256 (hex) of a JSON value's canonical form (object keys sorted, no spaces),
 /// so the same spec fingerprints the same whatever its key order.
 pub fn spec_fingerprint(spec: &Value) -> String {
-    // Canonical JSON (object keys sorted) streamed straight into the hash: no
-    // intermediate string, no allocation per key or scalar.
-    fn write(v: &Value, h: &mut Sha256) {
-        match v {
-            Value::Object(map) => {
-                let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-                entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
-                h.update(b"{");
-                for (i, (k, v)) in entries.into_iter().enumerate() {
-                    if i > 0 {
-                        h.update(b",");
-                    }
-                    serde_json::to_writer(&mut *h, k).expect("hashing cannot fail");
-                    h.update(b":");
-                    write(v, h);
-                }
-                h.update(b"}");
-            }
-            Value::Array(items) => {
-                h.update(b"[");
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        h.update(b",");
-                    }
-                    write(item, h);
-                }
-                h.update(b"]");
-            }
-            other => serde_json::to_writer(&mut *h, other).expect("hashing cannot fail"),
+    let mut canonical = Canonical {
+        hasher: Sha256::new(),
+        buf: Vec::with_capacity(CANONICAL_CHUNK + 1024),
+        scratch: Vec::new(),
+    };
+    canonical.write(spec);
+    canonical.hasher.update(&canonical.buf);
+    hex::encode(canonical.hasher.finalize())
+}
+
+/// Bytes of canonical JSON gathered before they are hashed: one hash update per chunk
+/// instead of one per token.
+const CANONICAL_CHUNK: usize = 64 * 1024;
+
+/// Objects up to this many fields are sorted in a stack array.
+const SMALL_OBJECT: usize = 8;
+
+/// Canonical JSON streamed into a hash through a buffer, with the sort buffers of the
+/// larger objects reused (one per nesting level), so writing allocates nothing per object.
+struct Canonical<'v> {
+    hasher: Sha256,
+    buf: Vec<u8>,
+    scratch: Vec<Vec<(&'v str, &'v Value)>>,
+}
+
+impl<'v> Canonical<'v> {
+    /// A JSON string exactly as serde_json writes it; most need no escape and are copied.
+    fn write_str(&mut self, s: &str) {
+        // serde_json escapes `"`, `\` and control characters, nothing else.
+        if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+            self.buf.push(b'"');
+            self.buf.extend_from_slice(s.as_bytes());
+            self.buf.push(b'"');
+        } else {
+            serde_json::to_writer(&mut self.buf, s).expect("writing to a Vec cannot fail");
         }
     }
-    let mut hasher = Sha256::new();
-    write(spec, &mut hasher);
-    hex::encode(hasher.finalize())
+
+    fn write_object(&mut self, sorted: &[(&'v str, &'v Value)]) {
+        self.buf.push(b'{');
+        for (i, &(k, v)) in sorted.iter().enumerate() {
+            if i > 0 {
+                self.buf.push(b',');
+            }
+            self.write_str(k);
+            self.buf.push(b':');
+            self.write(v);
+        }
+        self.buf.push(b'}');
+    }
+
+    fn write(&mut self, v: &'v Value) {
+        match v {
+            // Env entries and most other spec objects are small: sorted on the stack.
+            Value::Object(map) if map.len() <= SMALL_OBJECT => {
+                let mut entries = [("", v); SMALL_OBJECT];
+                for (slot, (k, v)) in entries.iter_mut().zip(map) {
+                    *slot = (k.as_str(), v);
+                }
+                let entries = &mut entries[..map.len()];
+                entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+                self.write_object(entries);
+            }
+            Value::Object(map) => {
+                let mut entries = self.scratch.pop().unwrap_or_default();
+                entries.extend(map.iter().map(|(k, v)| (k.as_str(), v)));
+                entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+                self.write_object(&entries);
+                entries.clear();
+                self.scratch.push(entries);
+            }
+            Value::Array(items) => {
+                self.buf.push(b'[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        self.buf.push(b',');
+                    }
+                    self.write(item);
+                }
+                self.buf.push(b']');
+            }
+            Value::String(s) => self.write_str(s),
+            other => {
+                serde_json::to_writer(&mut self.buf, other).expect("writing to a Vec cannot fail")
+            }
+        }
+        if self.buf.len() >= CANONICAL_CHUNK {
+            self.hasher.update(&self.buf);
+            self.buf.clear();
+        }
+    }
 }
 
 /// Where a target's `envs` list lives in the spec.
@@ -504,10 +581,22 @@ enum Op {
     },
 }
 
-struct ResolvedTarget<'s> {
-    component: Option<String>,
+struct ResolvedTarget<'a> {
+    /// `None` for the app-level `envs`.
+    component: Option<&'a str>,
     location: Location,
-    entries: &'s [Value],
+    entries: &'a [Value],
+}
+
+impl<'a> ResolvedTarget<'a> {
+    /// The state-record target name (`""` for app level).
+    fn name(&self) -> &'a str {
+        self.component.unwrap_or(APP_TARGET)
+    }
+
+    fn owned_component(&self) -> Option<String> {
+        self.component.map(str::to_owned)
+    }
 }
 
 /// The components of a spec: name -> location, in spec order.
@@ -549,10 +638,67 @@ fn entry_key(entry: &Value) -> Option<&str> {
     entry.get("key").and_then(Value::as_str)
 }
 
-fn resolve_targets<'s>(
-    spec: &'s Value,
-    targets: &Targets,
-) -> Result<Vec<ResolvedTarget<'s>>, PlanError> {
+/// The fields of one env entry the plan reads, found in one pass over the entry's few
+/// fields (cheaper than hashing each name for a lookup). Same results as `entry.get(..)`.
+#[derive(Clone, Copy)]
+struct EntryView<'a> {
+    raw: &'a Value,
+    key: Option<&'a str>,
+    value: Option<&'a Value>,
+    var_type: Option<&'a Value>,
+    scope: Option<&'a Value>,
+}
+
+impl<'a> EntryView<'a> {
+    fn of(raw: &'a Value) -> Self {
+        let mut view = EntryView {
+            raw,
+            key: None,
+            value: None,
+            var_type: None,
+            scope: None,
+        };
+        if let Value::Object(fields) = raw {
+            for (name, field) in fields {
+                match name.as_str() {
+                    "key" => view.key = field.as_str(),
+                    "value" => view.value = Some(field),
+                    "type" => view.var_type = Some(field),
+                    "scope" => view.scope = Some(field),
+                    _ => {}
+                }
+            }
+        }
+        view
+    }
+
+    fn value_str(&self) -> Option<&'a str> {
+        self.value.and_then(Value::as_str)
+    }
+
+    /// As [`VarType::of_entry`]: absent or null means `GENERAL`, unknown means `None`.
+    fn var_type(&self) -> Option<VarType> {
+        match self.var_type {
+            None | Some(Value::Null) => Some(VarType::General),
+            Some(Value::String(s)) => s.parse().ok(),
+            Some(_) => None,
+        }
+    }
+
+    /// As [`Scope::of_entry`]: absent or null means `RUN_AND_BUILD_TIME`, unknown `None`.
+    fn scope(&self) -> Option<Scope> {
+        match self.scope {
+            None | Some(Value::Null) => Some(Scope::RunAndBuildTime),
+            Some(Value::String(s)) => s.parse().ok(),
+            Some(_) => None,
+        }
+    }
+}
+
+fn resolve_targets<'a>(
+    spec: &'a Value,
+    targets: &'a Targets,
+) -> Result<Vec<ResolvedTarget<'a>>, PlanError> {
     let obj = spec.as_object().ok_or(PlanError::MalformedSpec {
         path: "spec".to_owned(),
         problem: "expected an object",
@@ -582,7 +728,7 @@ fn resolve_targets<'s>(
                         Location::App => String::new(),
                     };
                     Ok(ResolvedTarget {
-                        component: Some(name.clone()),
+                        component: Some(name.as_str()),
                         location: *location,
                         entries: env_entries(value, &path)?,
                     })
@@ -615,11 +761,29 @@ impl Boundary {
     }
 }
 
-/// A desired entry after rendering its destination key.
-struct Rendered {
-    dest: String,
-    source: String,
-    value: DesiredValue,
+/// A desired entry after rendering its destination key. Borrows the caller's `Desired`
+/// (without a key schema the destination key is the source key itself); only imported
+/// values and rendered keys are owned.
+struct Rendered<'a> {
+    dest: Cow<'a, str>,
+    source: Cow<'a, str>,
+    value: Cow<'a, str>,
+    var_type: Option<VarType>,
+    scope: Option<Scope>,
+    bindable: bool,
+}
+
+impl Rendered<'_> {
+    fn into_owned(self) -> Rendered<'static> {
+        Rendered {
+            dest: Cow::Owned(self.dest.into_owned()),
+            source: Cow::Owned(self.source.into_owned()),
+            value: Cow::Owned(self.value.into_owned()),
+            var_type: self.var_type,
+            scope: self.scope,
+            bindable: self.bindable,
+        }
+    }
 }
 
 /// The longest value a key may hold: Linux refuses to start a process with a larger
@@ -646,10 +810,12 @@ pub fn validate_desired(desired: &Desired, options: &SyncOptions) -> Result<(), 
     render_all(desired, options).map(|_| ())
 }
 
-fn render_all(desired: &Desired, options: &SyncOptions) -> Result<Vec<Rendered>, PlanError> {
+fn render_all<'a>(
+    desired: &'a Desired,
+    options: &SyncOptions,
+) -> Result<Vec<Rendered<'a>>, PlanError> {
     let mut out = Vec::with_capacity(desired.len());
     let mut invalid = Vec::new();
-    let mut by_dest: HashMap<String, Vec<String>> = HashMap::new();
     for (source, value) in desired.iter() {
         if source.is_empty() {
             return Err(PlanError::EmptySourceKey);
@@ -665,51 +831,66 @@ fn render_all(desired: &Desired, options: &SyncOptions) -> Result<Vec<Rendered>,
                 key: source.to_owned(),
             });
         }
-        match render_destination_key(
-            options.key_schema.as_ref(),
-            source,
-            options.environment.as_deref(),
-        )? {
-            Ok(dest) => {
-                by_dest
-                    .entry(dest.clone())
-                    .or_default()
-                    .push(source.to_owned());
-                out.push(Rendered {
-                    dest,
-                    source: source.to_owned(),
-                    value: value.clone(),
-                });
+        // Without a schema the destination key is the source key: borrowed, not rendered.
+        let dest = match &options.key_schema {
+            None if is_valid_env_key(source) => Ok(Cow::Borrowed(source)),
+            None => Err(InvalidKeyError {
+                source_key: source.to_owned(),
+                key: source.to_owned(),
+            }),
+            Some(schema) => {
+                render_destination_key(Some(schema), source, options.environment.as_deref())?
+                    .map(Cow::Owned)
             }
+        };
+        match dest {
+            Ok(dest) => out.push(Rendered {
+                dest,
+                source: Cow::Borrowed(source),
+                value: Cow::Borrowed(value.value.as_str()),
+                var_type: value.var_type,
+                scope: value.scope,
+                bindable: value.is_bindable(),
+            }),
             Err(e) => invalid.push(e),
         }
     }
     if !invalid.is_empty() {
         return Err(PlanError::InvalidDestinationKeys(invalid));
     }
-    if let Some(r) = out.iter().find(|r| by_dest[&r.dest].len() > 1) {
-        return Err(PlanError::KeyCollision {
-            key: r.dest.clone(),
-            source_keys: by_dest[&r.dest].clone(),
-        });
+    // Distinct source keys render to distinct keys without a schema; with one, two
+    // sources may collide.
+    if options.key_schema.is_some() {
+        let mut seen = FxHashSet::with_capacity_and_hasher(out.len(), FxBuildHasher);
+        if !out.iter().all(|r| seen.insert(&*r.dest)) {
+            return Err(collision(&out));
+        }
     }
     Ok(out)
 }
 
-fn entry_type(entry: &Value, component: &Option<String>, key: &str) -> Result<VarType, PlanError> {
-    VarType::of_entry(entry).ok_or_else(|| PlanError::UnrecognizedField {
-        component: component.clone(),
-        key: key.to_owned(),
-        field: "type",
-    })
+/// The error for the first rendered entry whose destination key several sources share.
+fn collision(rendered: &[Rendered<'_>]) -> PlanError {
+    let mut by_dest: FxHashMap<&str, Vec<&str>> = FxHashMap::default();
+    for r in rendered {
+        by_dest.entry(&r.dest).or_default().push(&r.source);
+    }
+    let r = rendered
+        .iter()
+        .find(|r| by_dest[&*r.dest].len() > 1)
+        .expect("a collision was found");
+    PlanError::KeyCollision {
+        key: r.dest.to_string(),
+        source_keys: by_dest[&*r.dest].iter().map(|s| (*s).to_owned()).collect(),
+    }
 }
 
-fn entry_scope(entry: &Value, component: &Option<String>, key: &str) -> Result<Scope, PlanError> {
-    Scope::of_entry(entry).ok_or_else(|| PlanError::UnrecognizedField {
-        component: component.clone(),
+fn unrecognized(target: &ResolvedTarget<'_>, key: &str, field: &'static str) -> PlanError {
+    PlanError::UnrecognizedField {
+        component: target.owned_component(),
         key: key.to_owned(),
-        field: "scope",
-    })
+        field,
+    }
 }
 
 fn new_entry(key: &str, value: &str, scope: Scope, var_type: VarType) -> Value {
@@ -721,25 +902,25 @@ fn new_entry(key: &str, value: &str, scope: Scope, var_type: VarType) -> Value {
     Value::Object(m)
 }
 
-/// Everything one target contributes to the plan.
-#[derive(Default)]
-struct TargetOutcome {
-    changes: Vec<EnvChange>,
+/// What one target leaves behind besides its changes, intents and warnings (which go
+/// straight into the plan's lists).
+struct TargetOutcome<'a> {
     ops: Vec<Op>,
-    intents: Vec<RecordIntent>,
-    warnings: Vec<Warning>,
-    /// Keys whose records the intents or deletions account for.
-    handled: HashSet<String>,
+    /// Managed key -> entry index.
+    index: FxHashMap<&'a str, usize>,
+    /// Managed keys the plan deletes.
+    deleted: FxHashSet<&'a str>,
 }
 
 /// Index of managed entries by key, refusing duplicates.
-fn managed_index<'e>(
-    target: &ResolvedTarget<'e>,
+fn managed_index<'a>(
+    target: &ResolvedTarget<'a>,
+    views: &[EntryView<'a>],
     boundary: &Boundary,
-) -> Result<HashMap<&'e str, usize>, PlanError> {
-    let mut index = HashMap::new();
-    for (i, entry) in target.entries.iter().enumerate() {
-        let Some(key) = entry_key(entry) else {
+) -> Result<FxHashMap<&'a str, usize>, PlanError> {
+    let mut index = FxHashMap::with_capacity_and_hasher(views.len(), FxBuildHasher);
+    for (i, view) in views.iter().enumerate() {
+        let Some(key) = view.key else {
             continue;
         };
         if boundary.source_of(key).is_none() {
@@ -747,7 +928,7 @@ fn managed_index<'e>(
         }
         if index.insert(key, i).is_some() {
             return Err(PlanError::DuplicateDestinationKey {
-                component: target.component.clone(),
+                component: target.owned_component(),
                 key: key.to_owned(),
             });
         }
@@ -755,76 +936,83 @@ fn managed_index<'e>(
     Ok(index)
 }
 
+fn views_of(entries: &[Value]) -> Vec<EntryView<'_>> {
+    entries.iter().map(EntryView::of).collect()
+}
+
+/// (target name, destination key).
+type TargetKey<'a> = (&'a str, &'a str);
+
 /// What the import behaviours take from the destination, decided over all
 /// targets before any of them is planned, so that the plan is a fixed point once
 /// the caller merges the imports into its source.
 #[derive(Default)]
-struct ImportPlan {
+struct ImportPlan<'a> {
     /// Source key -> value the effective source takes; the first target (in the
     /// option's order) holding a key wins.
-    values: indexmap::IndexMap<String, String>,
-    /// (target, key) of never-written SECRETs that an import behaviour keeps as they are.
-    keep: HashSet<(String, String)>,
-    /// (target, key) of destination-only GENERAL keys whose value was imported.
-    imported_here: HashSet<(String, String)>,
-    /// (target, key) of keys on both sides whose destination value won.
-    prioritized_here: HashSet<(String, String)>,
+    values: indexmap::IndexMap<&'a str, &'a str, FxBuildHasher>,
+    /// Never-written SECRETs that an import behaviour keeps as they are.
+    keep: FxHashSet<TargetKey<'a>>,
+    /// Destination-only GENERAL keys whose value was imported.
+    imported_here: FxHashSet<TargetKey<'a>>,
+    /// Keys on both sides whose destination value won.
+    prioritized_here: FxHashSet<TargetKey<'a>>,
 }
+
+/// The sync state of the app by (target, key).
+type Records<'a> = FxHashMap<TargetKey<'a>, &'a StateRecord>;
 
 /// Pass 1 for the import behaviours: only keys the sync never wrote (no state
 /// record) are imported; once a key is recorded the source is the truth.
-fn collect_imports(
-    targets: &[ResolvedTarget<'_>],
-    rendered: &[Rendered],
+fn collect_imports<'a>(
+    targets: &[ResolvedTarget<'a>],
+    rendered: &[Rendered<'_>],
     options: &SyncOptions,
     boundary: &Boundary,
-    records: &HashMap<(&str, &str), &StateRecord>,
-) -> Result<ImportPlan, PlanError> {
+    records: &Records<'_>,
+) -> Result<ImportPlan<'a>, PlanError> {
     let mut out = ImportPlan::default();
     let behavior = options.initial_sync_behavior;
     if !behavior.imports() {
         return Ok(out);
     }
     let prioritize_destination = behavior == InitialSyncBehavior::ImportPrioritizeDestination;
-    let source_values: HashMap<&str, &str> = rendered
-        .iter()
-        .map(|r| (r.dest.as_str(), r.value.value.as_str()))
-        .collect();
+    let source_values: FxHashMap<&str, &str> =
+        rendered.iter().map(|r| (&*r.dest, &*r.value)).collect();
     // Managed entries the sync never wrote: (target, key, source key, entry).
     let mut unowned = Vec::new();
     for target in targets {
-        let name = target.component.as_deref().unwrap_or(APP_TARGET);
-        managed_index(target, boundary)?;
-        for entry in target.entries {
-            let Some(key) = entry_key(entry) else {
+        let name = target.name();
+        let views = views_of(target.entries);
+        managed_index(target, &views, boundary)?;
+        for view in views {
+            let Some(key) = view.key else {
                 continue;
             };
             let Some(source) = boundary.source_of(key) else {
                 continue;
             };
             if !records.contains_key(&(name, key)) {
-                unowned.push((name, key, source, entry));
+                unowned.push((name, key, source, view));
             }
         }
     }
     // Readable values first: what the effective source takes.
-    for &(_, key, source, entry) in &unowned {
-        if VarType::of_entry(entry) != Some(VarType::General) {
+    for &(_, key, source, view) in &unowned {
+        if view.var_type() != Some(VarType::General) {
             continue;
         }
         if source_values.contains_key(key) && !prioritize_destination {
             continue;
         }
-        let value = entry.get("value").and_then(Value::as_str).unwrap_or("");
-        out.values
-            .entry(source.to_owned())
-            .or_insert_with(|| value.to_owned());
+        let value = view.value_str().unwrap_or("");
+        out.values.entry(source).or_insert(value);
     }
     // Then what each unowned entry becomes against the effective source.
-    for &(name, key, source, entry) in &unowned {
-        let here = (name.to_owned(), key.to_owned());
+    for &(name, key, source, view) in &unowned {
+        let here = (name, key);
         let in_source = source_values.get(key).copied();
-        if VarType::of_entry(entry) != Some(VarType::General) {
+        if view.var_type() != Some(VarType::General) {
             // An unreadable value on both sides: the destination wins only when prioritized.
             let in_effective = in_source.is_some() || out.values.contains_key(source);
             if in_effective && prioritize_destination {
@@ -832,8 +1020,8 @@ fn collect_imports(
             }
             continue;
         }
-        let value = entry.get("value").and_then(Value::as_str).unwrap_or("");
-        if out.values.get(source).map(String::as_str) != Some(value) {
+        let value = view.value_str().unwrap_or("");
+        if out.values.get(source).copied() != Some(value) {
             continue;
         }
         match in_source {
@@ -851,115 +1039,179 @@ fn collect_imports(
 
 /// The desired entries with the imported values merged in (imports win, as the
 /// caller's merged source would have them).
-fn merge_imports(
-    mut rendered: Vec<Rendered>,
-    imports: &ImportPlan,
+fn merge_imports<'a>(
+    mut rendered: Vec<Rendered<'a>>,
+    imports: &ImportPlan<'a>,
     options: &SyncOptions,
-) -> Result<Vec<Rendered>, PlanError> {
+) -> Result<Vec<Rendered<'a>>, PlanError> {
+    if imports.values.is_empty() {
+        return Ok(rendered);
+    }
+    let by_source: FxHashMap<String, usize> = rendered
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.source.to_string(), i))
+        .collect();
     let mut extra = Desired::new();
-    for (source, value) in &imports.values {
-        match rendered.iter_mut().find(|r| &r.source == source) {
-            Some(r) => r.value.value.clone_from(value),
-            None => extra.insert(source.clone(), DesiredValue::new(value.clone())),
+    for (&source, &value) in &imports.values {
+        match by_source.get(source) {
+            Some(&i) => rendered[i].value = Cow::Borrowed(value),
+            None => extra.insert(source, DesiredValue::new(value)),
         }
     }
-    rendered.extend(render_all(&extra, options)?);
+    let extra = render_all(&extra, options)?;
+    for r in extra {
+        rendered.push(r.into_owned());
+    }
     Ok(rendered)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn plan_target(
-    target: &ResolvedTarget<'_>,
-    rendered: &[Rendered],
-    options: &SyncOptions,
-    boundary: &Boundary,
-    records: &HashMap<(&str, &str), &StateRecord>,
-    imports: &ImportPlan,
-    fp: &Fingerprinter,
-) -> Result<TargetOutcome, PlanError> {
-    let component = &target.component;
-    let target_name = component.as_deref().unwrap_or(APP_TARGET);
-    let index = managed_index(target, boundary)?;
-    let mut out = TargetOutcome::default();
+/// A desired value's fingerprint, computed the first time a target needs it and then
+/// shared by every target the value goes to.
+struct CachedFingerprint {
+    hex: Arc<str>,
+    digest: [u8; DIGEST_LEN],
+}
 
-    for r in rendered {
-        let record = records.get(&(target_name, r.dest.as_str())).copied();
-        out.handled.insert(r.dest.clone());
-        let Some(&i) = index.get(r.dest.as_str()) else {
-            let var_type = r.value.var_type.unwrap_or(options.default_type);
-            let scope = r.value.scope.unwrap_or(options.default_scope);
-            out.ops.push(Op::Append {
-                entry: new_entry(&r.dest, &r.value.value, scope, var_type),
+/// Everything every target is planned against.
+struct PlanInputs<'a, 'r> {
+    rendered: &'r [Rendered<'a>],
+    options: &'a SyncOptions,
+    boundary: &'r Boundary,
+    records: &'r Records<'a>,
+    imports: &'r ImportPlan<'a>,
+    fp: &'r Fingerprinter,
+}
+
+/// The plan's lists, filled target after target.
+#[derive(Default)]
+struct PlanLists {
+    changes: Vec<EnvChange>,
+    intents: Vec<RecordIntent>,
+    warnings: Vec<Warning>,
+}
+
+impl PlanInputs<'_, '_> {
+    fn fingerprint<'c>(
+        &self,
+        cache: &'c mut [Option<CachedFingerprint>],
+        rendered: usize,
+    ) -> &'c CachedFingerprint {
+        cache[rendered].get_or_insert_with(|| {
+            let digest = self.fp.digest(&self.rendered[rendered].value);
+            CachedFingerprint {
+                hex: Arc::from(hex::encode(digest)),
+                digest,
+            }
+        })
+    }
+}
+
+fn plan_target<'a>(
+    target_index: usize,
+    target: &ResolvedTarget<'a>,
+    inputs: &PlanInputs<'a, '_>,
+    cache: &mut [Option<CachedFingerprint>],
+    lists: &mut PlanLists,
+) -> Result<TargetOutcome<'a>, PlanError> {
+    let PlanInputs {
+        rendered,
+        options,
+        boundary,
+        records,
+        imports,
+        fp,
+    } = *inputs;
+    let target_name = target.name();
+    let component = target.component;
+    let views = views_of(target.entries);
+    let index = managed_index(target, &views, boundary)?;
+    let mut ops = Vec::new();
+    // Entries a desired key matched; the managed entries left over are not in the source.
+    let mut matched = vec![false; views.len()];
+    let record_of = |key: &str| {
+        if records.is_empty() {
+            None
+        } else {
+            records.get(&(target_name, key)).copied()
+        }
+    };
+
+    for (ri, r) in rendered.iter().enumerate() {
+        let record = record_of(&r.dest);
+        let Some(&i) = index.get(&*r.dest) else {
+            let var_type = r.var_type.unwrap_or(options.default_type);
+            let scope = r.scope.unwrap_or(options.default_scope);
+            ops.push(Op::Append {
+                entry: new_entry(&r.dest, &r.value, scope, var_type),
             });
-            out.changes.push(EnvChange {
-                component: component.clone(),
-                key: r.dest.clone(),
-                source_key: Some(r.source.clone()),
+            lists.changes.push(EnvChange {
+                component: component.map(str::to_owned),
+                key: r.dest.to_string(),
+                source_key: Some(r.source.to_string()),
                 action: Action::Create,
                 reason: Reason::Missing,
                 var_type: Some(var_type),
                 scope: Some(scope),
             });
-            out.intents.push(RecordIntent {
-                target: target_name.to_owned(),
-                key: r.dest.clone(),
-                fingerprint: fp.fingerprint(&r.value.value),
+            lists.intents.push(RecordIntent {
+                target: target_index,
+                change: lists.changes.len() - 1,
+                fingerprint: Arc::clone(&inputs.fingerprint(cache, ri).hex),
                 var_type,
                 scope,
-                origin: Origin::Created,
+                origin: IntentOrigin::Known(Origin::Created),
                 previous: None,
                 changed: true,
             });
             continue;
         };
+        matched[i] = true;
 
-        let entry = &target.entries[i];
-        let current_type = entry_type(entry, component, &r.dest)?;
-        let current_scope = entry_scope(entry, component, &r.dest)?;
-        let current_value = entry.get("value").and_then(Value::as_str);
-        let origin = match record {
-            Some(rec) => rec.origin.clone(),
-            None => Origin::Adopted {
-                original: Some(entry.clone()),
-            },
+        let entry = &views[i];
+        let current_type = entry
+            .var_type()
+            .ok_or_else(|| unrecognized(target, &r.dest, "type"))?;
+        let current_scope = entry
+            .scope()
+            .ok_or_else(|| unrecognized(target, &r.dest, "scope"))?;
+        let current_value = entry.value_str();
+
+        let here = (target_name, &*r.dest);
+        let unchanged = |reason| EnvChange {
+            component: component.map(str::to_owned),
+            key: r.dest.to_string(),
+            source_key: Some(r.source.to_string()),
+            action: Action::Unchanged,
+            reason,
+            var_type: Some(current_type),
+            scope: Some(current_scope),
         };
-
-        let here = (target_name.to_owned(), r.dest.clone());
-        if imports.keep.contains(&here) {
-            out.warnings.push(Warning::SecretNotImportable {
-                component: component.clone(),
-                key: r.dest.clone(),
+        if !imports.keep.is_empty() && imports.keep.contains(&here) {
+            lists.warnings.push(Warning::SecretNotImportable {
+                component: component.map(str::to_owned),
+                key: r.dest.to_string(),
             });
-            out.changes.push(EnvChange {
-                component: component.clone(),
-                key: r.dest.clone(),
-                source_key: Some(r.source.clone()),
-                action: Action::Unchanged,
-                reason: Reason::SecretNotImportable,
-                var_type: Some(current_type),
-                scope: Some(current_scope),
-            });
+            lists.changes.push(unchanged(Reason::SecretNotImportable));
             continue;
         }
-        let value: &str = &r.value.value;
-        if imports.imported_here.contains(&here) && current_value.unwrap_or("") == value {
+        let value: &str = &r.value;
+        if !imports.imported_here.is_empty()
+            && imports.imported_here.contains(&here)
+            && current_value.unwrap_or("") == value
+        {
             // Imported from here: nothing to write, and no record, so the key stays
             // unowned until the caller merges it into its source.
-            out.changes.push(EnvChange {
-                component: component.clone(),
-                key: r.dest.clone(),
-                source_key: Some(r.source.clone()),
-                action: Action::Unchanged,
-                reason: Reason::ImportedFromDestination,
-                var_type: Some(current_type),
-                scope: Some(current_scope),
-            });
+            lists
+                .changes
+                .push(unchanged(Reason::ImportedFromDestination));
             continue;
         }
-        let prioritized = imports.prioritized_here.contains(&here);
+        let prioritized =
+            !imports.prioritized_here.is_empty() && imports.prioritized_here.contains(&here);
 
-        let var_type = r.value.var_type.unwrap_or(current_type);
-        let scope = r.value.scope.unwrap_or(current_scope);
+        let var_type = r.var_type.unwrap_or(current_type);
+        let scope = r.scope.unwrap_or(current_scope);
         let mut reason = None;
         let write_value = match (current_type, var_type) {
             (VarType::General, VarType::General) => {
@@ -978,7 +1230,12 @@ fn plan_target(
                     reason = Some(Reason::Drift);
                     true
                 }
-                Some(rec) if !fp.matches(value, &rec.fingerprint) => {
+                Some(rec)
+                    if !fp.digest_matches(
+                        &inputs.fingerprint(cache, ri).digest,
+                        &rec.fingerprint,
+                    ) =>
+                {
                     reason = Some(Reason::ValueChanged);
                     true
                 }
@@ -1003,7 +1260,7 @@ fn plan_target(
         }
         let changed = !fields.is_empty();
         let (action, reason) = if changed {
-            out.ops.push(Op::Set { index: i, fields });
+            ops.push(Op::Set { index: i, fields });
             (
                 Action::Update,
                 reason.expect("a reason accompanies every edit"),
@@ -1015,50 +1272,64 @@ fn plan_target(
         } else {
             (Action::Unchanged, Reason::ValueMatch)
         };
-        out.changes.push(EnvChange {
-            component: component.clone(),
-            key: r.dest.clone(),
-            source_key: Some(r.source.clone()),
+        lists.changes.push(EnvChange {
+            component: component.map(str::to_owned),
+            key: r.dest.to_string(),
+            source_key: Some(r.source.to_string()),
             action,
             reason,
             var_type: Some(var_type),
             scope: Some(scope),
         });
-        out.intents.push(RecordIntent {
-            target: target_name.to_owned(),
-            key: r.dest.clone(),
-            fingerprint: fp.fingerprint(value),
+        let origin = match record {
+            Some(rec) => IntentOrigin::Known(rec.origin.clone()),
+            // An edited entry's original is copied now; an untouched one stays in the
+            // planned spec as it is.
+            None if changed => IntentOrigin::Known(Origin::Adopted {
+                original: Some(entry.raw.clone()),
+            }),
+            None => IntentOrigin::AdoptedUnchanged,
+        };
+        lists.intents.push(RecordIntent {
+            target: target_index,
+            change: lists.changes.len() - 1,
+            fingerprint: Arc::clone(&inputs.fingerprint(cache, ri).hex),
             var_type,
             scope,
             origin,
-            previous: record.cloned(),
+            previous: match record {
+                Some(rec) if !changed => Some((rec.ev.clone(), rec.updated_at)),
+                _ => None,
+            },
             changed,
         });
     }
 
     // Managed destination keys the source lacks, in spec order.
-    let desired_keys: HashSet<&str> = rendered.iter().map(|r| r.dest.as_str()).collect();
-    for (i, entry) in target.entries.iter().enumerate() {
-        let Some(key) = entry_key(entry) else {
+    let mut deleted = FxHashSet::default();
+    for (i, entry) in views.iter().enumerate() {
+        let Some(key) = entry.key else {
             continue;
         };
         let Some(source) = boundary.source_of(key) else {
             continue;
         };
-        if desired_keys.contains(key) {
+        // Managed keys are unique, so the entry a desired key matched is the only one
+        // with that key.
+        if matched[i] {
             continue;
         }
-        let record = records.get(&(target_name, key)).copied();
-        let var_type = VarType::of_entry(entry);
-        let scope = Scope::of_entry(entry);
+        let record = record_of(key);
+        let var_type = entry.var_type();
+        let scope = entry.scope();
         let (action, reason) = if options.initial_sync_behavior.imports() && record.is_none() {
             // GENERAL values were imported into the effective source by
             // `collect_imports`, so only unreadable values reach this point.
             if var_type == Some(VarType::General) {
                 (Action::Unchanged, Reason::ImportedFromDestination)
             } else {
-                out.warnings.push(Warning::SecretNotImportable {
-                    component: component.clone(),
+                lists.warnings.push(Warning::SecretNotImportable {
+                    component: component.map(str::to_owned),
                     key: key.to_owned(),
                 });
                 (Action::Unchanged, Reason::SecretNotImportable)
@@ -1067,8 +1338,8 @@ fn plan_target(
             // Kept, and so is its record: "remove synced" may still remove it later.
             (Action::Unchanged, Reason::DeletionDisabled)
         } else {
-            out.handled.insert(key.to_owned());
-            out.ops.push(Op::Remove { index: i });
+            deleted.insert(key);
+            ops.push(Op::Remove { index: i });
             let reason = if record.is_some() {
                 Reason::RemovedFromSource
             } else {
@@ -1076,8 +1347,8 @@ fn plan_target(
             };
             (Action::Delete, reason)
         };
-        out.changes.push(EnvChange {
-            component: component.clone(),
+        lists.changes.push(EnvChange {
+            component: component.map(str::to_owned),
             key: key.to_owned(),
             source_key: Some(source.to_owned()),
             action,
@@ -1086,7 +1357,11 @@ fn plan_target(
             scope,
         });
     }
-    Ok(out)
+    Ok(TargetOutcome {
+        ops,
+        index,
+        deleted,
+    })
 }
 
 fn envs_mut(spec: &mut Value, location: Location) -> &mut Vec<Value> {
@@ -1112,7 +1387,7 @@ fn apply_ops(spec: &mut Value, location: Location, ops: Vec<Op>) {
         return;
     }
     let envs = envs_mut(spec, location);
-    let mut removals = Vec::new();
+    let mut removed = Vec::new();
     let mut appends = Vec::new();
     for op in ops {
         match op {
@@ -1121,17 +1396,32 @@ fn apply_ops(spec: &mut Value, location: Location, ops: Vec<Op>) {
                     .as_object_mut()
                     .expect("managed entries are objects");
                 for (field, value) in fields {
-                    entry.insert(field.to_owned(), value);
+                    // Replacing in place keeps the field's position, as `insert` does.
+                    match entry.get_mut(field) {
+                        Some(slot) => *slot = value,
+                        None => {
+                            entry.insert(field.to_owned(), value);
+                        }
+                    }
                 }
             }
             Op::Replace { index, entry } => envs[index] = entry,
-            Op::Remove { index } => removals.push(index),
+            Op::Remove { index } => {
+                if removed.is_empty() {
+                    removed = vec![false; envs.len()];
+                }
+                removed[index] = true;
+            }
             Op::Append { entry } => appends.push(entry),
         }
     }
-    removals.sort_unstable_by(|a, b| b.cmp(a));
-    for index in removals {
-        envs.remove(index);
+    if !removed.is_empty() {
+        // One pass instead of one shift of the tail per removed entry.
+        let mut at = 0;
+        envs.retain(|_| {
+            at += 1;
+            !removed[at - 1]
+        });
     }
     envs.extend(appends);
 }
@@ -1157,7 +1447,7 @@ pub fn plan(
     let boundary = Boundary::new(options)?;
     let rendered = render_all(desired, options)?;
     let targets = resolve_targets(spec, &options.targets)?;
-    let records: HashMap<(&str, &str), &StateRecord> = state
+    let records: Records<'_> = state
         .iter()
         .map(|r| ((r.target.as_str(), r.key.as_str()), r))
         .collect();
@@ -1166,31 +1456,35 @@ pub fn plan(
     let imports: Vec<(String, String)> = import_plan
         .values
         .iter()
-        .filter(|(source, value)| desired.get(source).is_none_or(|d| &d.value != *value))
-        .map(|(k, v)| (k.clone(), v.clone()))
+        .filter(|(source, value)| desired.get(source).is_none_or(|d| d.value != **value))
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect();
 
-    let mut warnings = Vec::new();
+    let mut lists = PlanLists {
+        changes: Vec::with_capacity(rendered.len() * targets.len()),
+        intents: Vec::with_capacity(rendered.len() * targets.len()),
+        warnings: Vec::new(),
+    };
     for r in &rendered {
-        if r.value.is_bindable() {
-            warnings.push(Warning::BindableValue {
-                key: r.dest.clone(),
+        if r.bindable {
+            lists.warnings.push(Warning::BindableValue {
+                key: r.dest.to_string(),
             });
         }
     }
     if options.targets == Targets::App {
         let obj = spec.as_object().expect("resolved above");
         for (name, _, component) in components(obj)? {
-            let keys: HashSet<&str> = env_entries(component, "")
+            let keys: FxHashSet<&str> = env_entries(component, "")
                 .unwrap_or(&[])
                 .iter()
                 .filter_map(entry_key)
                 .collect();
             for r in &rendered {
-                if keys.contains(r.dest.as_str()) {
-                    warnings.push(Warning::ShadowedByComponent {
+                if keys.contains(&*r.dest) {
+                    lists.warnings.push(Warning::ShadowedByComponent {
                         component: name.clone(),
-                        key: r.dest.clone(),
+                        key: r.dest.to_string(),
                     });
                 }
             }
@@ -1198,53 +1492,73 @@ pub fn plan(
     }
 
     let effective = merge_imports(rendered, &import_plan, options)?;
+    let inputs = PlanInputs {
+        rendered: &effective,
+        options,
+        boundary: &boundary,
+        records: &records,
+        imports: &import_plan,
+        fp,
+    };
+    let mut fingerprints: Vec<Option<CachedFingerprint>> = std::iter::repeat_with(|| None)
+        .take(effective.len())
+        .collect();
     let mut new_spec = spec.clone();
-    let mut changes = Vec::new();
-    let mut intents = Vec::new();
-    let mut handled: HashSet<(String, String)> = HashSet::new();
-    for target in &targets {
-        let outcome = plan_target(
-            target,
-            &effective,
-            options,
-            &boundary,
-            &records,
-            &import_plan,
-            fp,
-        )?;
-        let name = target.component.clone().unwrap_or_default();
-        // Records of managed keys gone from both the source and the spec are dropped.
-        let present: HashSet<&str> = target.entries.iter().filter_map(entry_key).collect();
-        for r in state.iter().filter(|r| r.target == name) {
-            if boundary.source_of(&r.key).is_some() && !present.contains(r.key.as_str()) {
-                handled.insert((name.clone(), r.key.clone()));
-            }
-        }
-        handled.extend(outcome.handled.into_iter().map(|k| (name.clone(), k)));
-        changes.extend(outcome.changes);
-        warnings.extend(outcome.warnings);
-        intents.extend(outcome.intents);
-        apply_ops(&mut new_spec, target.location, outcome.ops);
+    let mut outcomes = Vec::with_capacity(targets.len());
+    for (t, target) in targets.iter().enumerate() {
+        let mut outcome = plan_target(t, target, &inputs, &mut fingerprints, &mut lists)?;
+        apply_ops(
+            &mut new_spec,
+            target.location,
+            std::mem::take(&mut outcome.ops),
+        );
+        outcomes.push(outcome);
     }
 
-    // Records the plan does not rewrite or drop are carried forward as they are.
-    let carried = state
-        .iter()
-        .filter(|r| !handled.contains(&(r.target.clone(), r.key.clone())))
-        .cloned()
-        .collect();
+    let carried = carried_records(state, &targets, &outcomes, &effective, &boundary);
     Ok(Plan {
         kind: PlanKind::Sync,
-        changes,
-        warnings,
+        changes: lists.changes,
+        warnings: lists.warnings,
         imports,
         new_spec,
         base_fingerprint: spec_fingerprint(spec),
         targets: state_targets(&options.targets),
-        intents,
+        intents: lists.intents,
         carried,
         planned_at: Instant::now(),
     })
+}
+
+/// Records the plan does not rewrite or drop, carried forward as they are. A record of a
+/// planned target is rewritten when its key is desired, dropped when the plan deletes its
+/// key or when the key is managed but gone from both the source and the spec.
+fn carried_records(
+    state: &[StateRecord],
+    targets: &[ResolvedTarget<'_>],
+    outcomes: &[TargetOutcome<'_>],
+    effective: &[Rendered<'_>],
+    boundary: &Boundary,
+) -> Vec<StateRecord> {
+    if state.is_empty() {
+        return Vec::new();
+    }
+    let desired: FxHashSet<&str> = effective.iter().map(|r| &*r.dest).collect();
+    let by_name: FxHashMap<&str, &TargetOutcome<'_>> = targets
+        .iter()
+        .zip(outcomes)
+        .map(|(t, o)| (t.name(), o))
+        .collect();
+    let handled = |r: &StateRecord| {
+        let Some(outcome) = by_name.get(r.target.as_str()) else {
+            return false;
+        };
+        let key = r.key.as_str();
+        desired.contains(key)
+            || (boundary.source_of(key).is_some()
+                && (!outcome.index.contains_key(key) || outcome.deleted.contains(key)))
+    };
+    state.iter().filter(|r| !handled(r)).cloned().collect()
 }
 
 /// Plan "remove synced": delete the keys this sync created and put adopted keys
@@ -1302,7 +1616,7 @@ pub fn plan_removal(
             }
         };
         let entries = env_entries(holder, "")?;
-        let mut index: HashMap<&str, usize> = HashMap::new();
+        let mut index: FxHashMap<&str, usize> = FxHashMap::default();
         for (i, entry) in entries.iter().enumerate() {
             if let Some(key) = entry_key(entry) {
                 if index.insert(key, i).is_some() && records.iter().any(|r| r.key == key) {
@@ -1414,6 +1728,18 @@ fn target_entries<'s>(spec: &'s Value, target: &str) -> Option<&'s [Value]> {
     env_entries(holder, "").ok()
 }
 
+/// A target's entries by key; the first entry with a key wins, as a search would find it.
+fn entries_by_key(entries: Option<&[Value]>) -> FxHashMap<&str, &Value> {
+    let entries = entries.unwrap_or(&[]);
+    let mut by_key = FxHashMap::with_capacity_and_hasher(entries.len(), FxBuildHasher);
+    for entry in entries {
+        if let Some(key) = entry_key(entry) {
+            by_key.entry(key).or_insert(entry);
+        }
+    }
+    by_key
+}
+
 /// The app's full state after `plan` was applied, from the PUT response's spec
 /// (no extra GET): records of the keys the plan wrote or kept in sync, with the
 /// `EV[...]` strings DigitalOcean returned, plus the records the plan carried
@@ -1423,17 +1749,22 @@ fn target_entries<'s>(spec: &'s Value, target: &str) -> Option<&'s [Value]> {
 /// (never a plaintext in the state); the next plan then sees drift and rewrites it.
 pub fn state_after_apply(plan: &Plan, app_id: &str, put_response_spec: &Value) -> Vec<StateRecord> {
     let now = now_micros();
-    let mut out: Vec<StateRecord> = plan.carried.clone();
-    let mut entries_cache: HashMap<&str, Option<&[Value]>> = HashMap::new();
+    let mut out: Vec<StateRecord> = Vec::with_capacity(plan.carried.len() + plan.intents.len());
+    out.extend(plan.carried.iter().map(|r| StateRecord {
+        app_id: app_id.to_owned(),
+        ..r.clone()
+    }));
+    // Per target, built on first use: the response's entries and the planned spec's
+    // (where an adopted, untouched entry's original is).
+    type ByKey<'s> = FxHashMap<&'s str, &'s Value>;
+    let mut responded: Vec<Option<ByKey<'_>>> = vec![None; plan.targets.len()];
+    let mut planned: Vec<Option<ByKey<'_>>> = vec![None; plan.targets.len()];
     for intent in &plan.intents {
-        let entries = *entries_cache
-            .entry(intent.target.as_str())
-            .or_insert_with(|| target_entries(put_response_spec, &intent.target));
-        let Some(entry) = entries
-            .unwrap_or(&[])
-            .iter()
-            .find(|e| entry_key(e) == Some(intent.key.as_str()))
-        else {
+        let target = plan.targets[intent.target].as_str();
+        let key = plan.changes[intent.change].key.as_str();
+        let entries = responded[intent.target]
+            .get_or_insert_with(|| entries_by_key(target_entries(put_response_spec, target)));
+        let Some(&entry) = entries.get(key) else {
             continue;
         };
         let var_type = VarType::of_entry(entry).unwrap_or(intent.var_type);
@@ -1447,23 +1778,30 @@ pub fn state_after_apply(plan: &Plan, app_id: &str, put_response_spec: &Value) -
             VarType::General => None,
         };
         let updated_at = match (&intent.previous, intent.changed) {
-            (Some(prev), false) if prev.ev == ev => prev.updated_at,
+            (Some((prev_ev, prev_at)), false) if *prev_ev == ev => *prev_at,
             _ => now,
+        };
+        let origin = match &intent.origin {
+            IntentOrigin::Known(origin) => origin.clone(),
+            IntentOrigin::AdoptedUnchanged => {
+                let entries = planned[intent.target]
+                    .get_or_insert_with(|| entries_by_key(target_entries(&plan.new_spec, target)));
+                Origin::Adopted {
+                    original: entries.get(key).map(|&e| e.clone()),
+                }
+            }
         };
         out.push(StateRecord {
             app_id: app_id.to_owned(),
-            target: intent.target.clone(),
-            key: intent.key.clone(),
-            fingerprint: intent.fingerprint.clone(),
+            target: target.to_owned(),
+            key: key.to_owned(),
+            fingerprint: intent.fingerprint.to_string(),
             ev,
             var_type,
             scope,
-            origin: intent.origin.clone(),
+            origin,
             updated_at,
         });
-    }
-    for r in &mut out {
-        r.app_id = app_id.to_owned();
     }
     out
 }
@@ -1505,5 +1843,102 @@ mod tests {
         );
         let err = validate_desired(&one("a\0b".into()), &opts).unwrap_err();
         assert_eq!(err, PlanError::NulInValue { key: "K".into() });
+    }
+
+    use serde_json::json;
+
+    /// The canonical form built the plain way: keys sorted into a fresh object, then
+    /// serde_json's own writer.
+    fn reference_fingerprint(spec: &Value) -> String {
+        fn sorted(v: &Value) -> Value {
+            match v {
+                Value::Object(map) => {
+                    let mut keys: Vec<&String> = map.keys().collect();
+                    keys.sort();
+                    let mut out = Map::new();
+                    for k in keys {
+                        out.insert(k.clone(), sorted(&map[k]));
+                    }
+                    Value::Object(out)
+                }
+                Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
+                other => other.clone(),
+            }
+        }
+        hex::encode(Sha256::digest(
+            serde_json::to_vec(&sorted(spec)).expect("serializes"),
+        ))
+    }
+
+    #[test]
+    fn spec_fingerprint_is_sha256_of_the_canonical_json() {
+        let big: Map<String, Value> = (0..20)
+            .rev()
+            .map(|i| (format!("k{i:02}"), json!(i)))
+            .collect();
+        let spec = json!({
+            "name": "a\"b\\c\u{1}\n\t\u{7f}é💡",
+            "zeta": [1, -2.5, true, null, {"b": "x", "a": ["y", {"d": 1, "c": 2}]}],
+            "\u{0}key": "control \u{1f} in a key",
+            "big": big,
+            "envs": [{"value": "v", "key": "K", "type": "SECRET", "scope": "RUN_TIME"}],
+            "empty": {},
+            "list": [],
+        });
+        assert_eq!(spec_fingerprint(&spec), reference_fingerprint(&spec));
+        // Large enough to go through several hash chunks.
+        let envs: Vec<Value> = (0..5000)
+            .map(
+                |i| json!({"key": format!("K{i}"), "value": "x".repeat(i % 40), "type": "GENERAL"}),
+            )
+            .collect();
+        let spec = json!({"services": [{"name": "web", "envs": envs}]});
+        assert_eq!(spec_fingerprint(&spec), reference_fingerprint(&spec));
+    }
+
+    #[test]
+    fn entry_view_reads_fields_like_value_get() {
+        let entries = [
+            json!({"key": "A", "value": "1", "type": "SECRET", "scope": "RUN_TIME"}),
+            json!({"key": "B"}),
+            json!({"key": 5, "value": 7, "type": null, "scope": null}),
+            json!({"key": "C", "type": "secret", "scope": "BUILD"}),
+            json!({"key": "D", "type": 1, "scope": ["RUN_TIME"]}),
+            json!(["key", "value"]),
+            json!("key"),
+            json!({"scope": "UNSET", "type": "GENERAL", "other": "x", "key": "E"}),
+        ];
+        for entry in &entries {
+            let view = EntryView::of(entry);
+            assert_eq!(view.key, entry_key(entry), "{entry}");
+            assert_eq!(view.value, entry.get("value"), "{entry}");
+            assert_eq!(view.value_str(), entry.get("value").and_then(Value::as_str));
+            assert_eq!(view.var_type(), VarType::of_entry(entry), "{entry}");
+            assert_eq!(view.scope(), Scope::of_entry(entry), "{entry}");
+        }
+    }
+
+    #[test]
+    fn removals_keep_the_order_of_the_rest() {
+        let mut spec = json!({"envs": [{"key": "A"}, {"key": "B"}, {"key": "C"}, {"key": "D"}]});
+        apply_ops(
+            &mut spec,
+            Location::App,
+            vec![
+                Op::Remove { index: 3 },
+                Op::Append {
+                    entry: json!({"key": "E"}),
+                },
+                Op::Remove { index: 1 },
+                Op::Set {
+                    index: 0,
+                    fields: vec![("value", json!("new")), ("scope", json!("RUN_TIME"))],
+                },
+            ],
+        );
+        assert_eq!(
+            spec,
+            json!({"envs": [{"key": "A", "value": "new", "scope": "RUN_TIME"}, {"key": "C"}, {"key": "E"}]})
+        );
     }
 }
