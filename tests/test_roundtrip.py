@@ -121,3 +121,13 @@ def test_list_deployments_pages(client: Client, emu: Emulator) -> None:
         client.apps.update(app.id, app.spec)
     deps = list(client.apps.list_deployments(app.id))
     assert len(deps) == 5 == emu.deployment_count(app.id)
+
+
+def test_body_decoding_keeps_what_orjson_refuses() -> None:
+    import json
+
+    from do_envsync._transport import loads
+
+    body = b'{"z": 1, "a": [1.5, null, "\\u00e9"], "big": 123456789012345678901234567890}'
+    assert loads(body) == json.loads(body)
+    assert list(loads(body)) == ["z", "a", "big"]  # document order kept

@@ -18,6 +18,7 @@ __all__ = [
     "Store",
     "__version__",
     "check_model",
+    "has_long_digit_run",
     "operations",
     "plan_offline",
     "read_source",
@@ -409,4 +410,5 @@ class NativeControl:
         should_stop: Callable[[], bool] | None,
     ) -> str: ...
 
+def has_long_digit_run(body: bytes) -> bool: ...
 def read_source(source_json: str, base_dir: str | PathLike[str]) -> list[tuple[str, str]]: ...

@@ -10,6 +10,8 @@ import json
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
+import orjson
+
 from . import _native
 from .models import Model
 
@@ -57,8 +59,19 @@ def encode_query(pairs: Sequence[tuple[str, Any]]) -> Query:
     return out
 
 
+def loads(body: bytes) -> Any:
+    """Decodes a response body with orjson (about twice as fast as `json` on App Platform's
+    large app bodies, where this decode is half of a request's CPU), or with `json` when the
+    body may hold an integer orjson cannot represent exactly."""
+    # A run of 19+ digits may be an integer beyond 64 bits, which orjson would turn into a
+    # float; such (rare) bodies go through `json`, which keeps it exact.
+    if _native.has_long_digit_run(body):
+        return json.loads(body)
+    return orjson.loads(body)
+
+
 def _loads(body: bytes) -> Any:
-    return json.loads(body) if body else {}
+    return loads(body) if body else {}
 
 
 def call(
@@ -91,7 +104,7 @@ def iter_items(
 ) -> Iterator[M]:
     """Items of every page, fetched one page at a time as the caller iterates."""
     for page in native.pages(op, path, query):
-        for item in json.loads(page).get(key) or []:
+        for item in loads(page).get(key) or []:
             yield cls(item)
 
 
@@ -104,5 +117,5 @@ async def aiter_items(
     cls: type[M],
 ) -> AsyncIterator[M]:
     async for page in native.pages(op, path, query):
-        for item in json.loads(page).get(key) or []:
+        for item in loads(page).get(key) or []:
             yield cls(item)

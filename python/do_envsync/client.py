@@ -7,14 +7,13 @@ milliseconds, so a long call (retries, rate-limit pacing) can always be interrup
 
 from __future__ import annotations
 
-import json as _json
 import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from . import _native
 from ._operations import AccountAPI, AppsAPI, AsyncAccountAPI, AsyncAppsAPI
-from ._transport import Query, dumps, encode_query
+from ._transport import Query, dumps, encode_query, loads
 from .sync import (
     AsyncSyncPlan,
     FleetProgress,
@@ -50,7 +49,7 @@ def _params(params: Mapping[str, Any] | Sequence[tuple[str, Any]] | None) -> Que
 
 
 def _decode(body: bytes) -> Any:
-    return _json.loads(body) if body else None
+    return loads(body) if body else None
 
 
 def _settings(

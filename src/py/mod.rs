@@ -27,6 +27,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(models::spec_yaml_to_json, m)?)?;
     m.add_function(wrap_pyfunction!(models::spec_json_to_yaml, m)?)?;
     m.add_function(wrap_pyfunction!(models::operations, m)?)?;
+    m.add_function(wrap_pyfunction!(models::has_long_digit_run, m)?)?;
     m.add_function(wrap_pyfunction!(sync::plan_offline, m)?)?;
     Ok(())
 }
