@@ -178,7 +178,9 @@ fn build_envs(entries: &[Entry<'_>], server: &mut FakeServer) -> Value {
         let value = if secret {
             server.issue()
         } else {
-            e.value.get()
+            // App Platform cannot hold a NUL in a value (and the engine refuses to write one):
+            // a destination value never has one.
+            e.value.get().replace('\0', "")
         };
         entry.insert("value".into(), value.into());
         if let Some(s) = e.scope {
