@@ -24,7 +24,6 @@ import json
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -103,6 +102,36 @@ def wait_for(predicate: Any, proc: subprocess.Popen[str], what: str) -> None:
         time.sleep(0.002)
 
 
+# The lock is held from another process: Python's sqlite3 is a second copy of SQLite, and two
+# copies in one process break each other's POSIX locks (closing one can truncate the WAL
+# index the other has mapped: SIGBUS).
+HOLD_LOCK = """
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=10)
+db.execute("BEGIN IMMEDIATE")
+print("locked", flush=True)
+sys.stdin.readline()
+db.rollback()
+db.close()
+"""
+
+
+def hold_write_lock(state: Path) -> subprocess.Popen[str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(state)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "locked"
+    return proc
+
+
+def release_write_lock(proc: subprocess.Popen[str]) -> None:
+    proc.communicate("go\n", timeout=10)
+    assert proc.returncode == 0
+
+
 def random_source(rng: random.Random, run: int) -> dict[str, Any]:
     keys = rng.sample(SOURCE_KEYS, rng.randint(1, 4))
     source: dict[str, Any] = {}
@@ -150,11 +179,10 @@ def test_sigkill_at_random_points_then_the_next_run_converges(
         emu.add_fault("delay", method="PUT", path=f"^{app_path}$", delay=PUT_DELAY, count=1)
         records_before = store.state(app_id)
         deployments_before = emu.deployment_count(app_id)
-        blocker: sqlite3.Connection | None = None
+        blocker: subprocess.Popen[str] | None = None
         if aim == "after":
             # Hold the database's write lock: the child's state write waits on it.
-            blocker = sqlite3.connect(state, isolation_level=None, timeout=10)
-            blocker.execute("BEGIN IMMEDIATE")
+            blocker = hold_write_lock(state)
 
         release(go, source)
         if aim == "before":
@@ -172,8 +200,7 @@ def test_sigkill_at_random_points_then_the_next_run_converges(
         proc.send_signal(signal.SIGKILL)
         _, err = proc.communicate(timeout=10)
         if blocker is not None:
-            blocker.rollback()
-            blocker.close()
+            release_write_lock(blocker)
         if proc.returncode != -signal.SIGKILL:
             assert proc.returncode == 0, err
             phase = "after the state write (run completed)"
