@@ -20,6 +20,9 @@ pub struct ConnectionRecord {
     pub updated_at: DateTime<Utc>,
 }
 
+/// Names of the syncs that use a connection.
+const USERS: &str = "SELECT name FROM syncs WHERE connection_id = ?1 ORDER BY name";
+
 impl std::fmt::Debug for ConnectionRecord {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ConnectionRecord")
@@ -92,15 +95,8 @@ impl Store {
     /// Every connection, by name.
     pub fn list_connections(&self) -> Result<Vec<ConnectionRecord>, StoreError> {
         let conn = self.conn();
-        let mut stmt = conn
-            .prepare(&format!("SELECT {COLUMNS} FROM connections ORDER BY name"))
-            .map_err(self.sql())?;
-        let rows = stmt
-            .query_map([], from_row)
-            .map_err(self.sql())?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(self.sql())?;
-        Ok(rows)
+        let sql = format!("SELECT {COLUMNS} FROM connections ORDER BY name");
+        self.rows(&conn, &sql, [], from_row)
     }
 
     /// Replaces a connection's row when its stored version is still `expected_version`
@@ -134,15 +130,7 @@ impl Store {
     /// Names of the syncs using a connection.
     pub fn syncs_using_connection(&self, connection_id: &str) -> Result<Vec<String>, StoreError> {
         let conn = self.conn();
-        let mut stmt = conn
-            .prepare("SELECT name FROM syncs WHERE connection_id = ?1 ORDER BY name")
-            .map_err(self.sql())?;
-        let names = stmt
-            .query_map([connection_id], |row| row.get(0))
-            .map_err(self.sql())?
-            .collect::<Result<Vec<String>, _>>()
-            .map_err(self.sql())?;
-        Ok(names)
+        self.rows(&conn, USERS, [connection_id], |row| row.get(0))
     }
 
     /// Deletes a connection. Without `with_syncs`, a connection still used by a sync
@@ -157,17 +145,7 @@ impl Store {
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(self.sql())?;
-        let users = {
-            let mut stmt = tx
-                .prepare("SELECT name FROM syncs WHERE connection_id = ?1 ORDER BY name")
-                .map_err(self.sql())?;
-            let names = stmt
-                .query_map([id], |row| row.get::<_, String>(0))
-                .map_err(self.sql())?
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(self.sql())?;
-            names
-        };
+        let users: Vec<String> = self.rows(&tx, USERS, [id], |row| row.get(0))?;
         if !users.is_empty() {
             if !with_syncs {
                 return Ok(Err(users));

@@ -332,6 +332,23 @@ impl Store {
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Every row `sql` returns, mapped by `map` (on `conn`, or a transaction of it).
+    fn rows<T, P: rusqlite::Params>(
+        &self,
+        conn: &Connection,
+        sql: &str,
+        params: P,
+        map: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut stmt = conn.prepare(sql).map_err(self.sql())?;
+        let rows = stmt
+            .query_map(params, map)
+            .map_err(self.sql())?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(self.sql())?;
+        Ok(rows)
+    }
+
     fn sql(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
         move |source| StoreError::Sqlite {
             path: self.path.clone(),
@@ -519,15 +536,12 @@ impl Store {
     /// Apps with stored state.
     pub fn apps(&self) -> Result<Vec<String>, StoreError> {
         let conn = self.conn();
-        let mut stmt = conn
-            .prepare("SELECT app_id FROM apps ORDER BY app_id")
-            .map_err(self.sql())?;
-        let ids = stmt
-            .query_map([], |row| row.get(0))
-            .map_err(self.sql())?
-            .collect::<Result<Vec<String>, _>>()
-            .map_err(self.sql())?;
-        Ok(ids)
+        self.rows(
+            &conn,
+            "SELECT app_id FROM apps ORDER BY app_id",
+            [],
+            |row| row.get(0),
+        )
     }
 
     /// Forget everything about an app (its rows go with it through the foreign key).

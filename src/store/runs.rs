@@ -159,17 +159,10 @@ impl Store {
     ) -> Result<Vec<RunRecord>, StoreError> {
         let limit = limit.map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX));
         let conn = self.conn();
-        let mut stmt = conn
-            .prepare(&format!(
-                "SELECT {COLUMNS} FROM sync_runs WHERE sync_id = ?1
-                 ORDER BY started_at DESC, rowid DESC LIMIT ?2"
-            ))
-            .map_err(self.sql())?;
-        let rows = stmt
-            .query_map(params![sync_id, limit], from_row)
-            .map_err(self.sql())?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(self.sql())?;
-        Ok(rows)
+        let sql = format!(
+            "SELECT {COLUMNS} FROM sync_runs WHERE sync_id = ?1
+             ORDER BY started_at DESC, rowid DESC LIMIT ?2"
+        );
+        self.rows(&conn, &sql, params![sync_id, limit], from_row)
     }
 }

@@ -150,17 +150,8 @@ impl Store {
         app_id: &str,
         except_id: &str,
     ) -> Result<Vec<SyncRecord>, StoreError> {
-        let mut stmt = tx
-            .prepare(&format!(
-                "{SELECT} WHERE s.app_id = ?1 AND s.id <> ?2 ORDER BY s.name"
-            ))
-            .map_err(self.sql())?;
-        let rows = stmt
-            .query_map([app_id, except_id], from_row)
-            .map_err(self.sql())?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(self.sql())?;
-        Ok(rows)
+        let sql = format!("{SELECT} WHERE s.app_id = ?1 AND s.id <> ?2 ORDER BY s.name");
+        self.rows(tx, &sql, [app_id, except_id], from_row)
     }
 
     /// Inserts a sync. `check` sees the other syncs of the same app inside the writing
@@ -260,15 +251,7 @@ impl Store {
     /// Every sync, by name.
     pub fn list_syncs(&self) -> Result<Vec<SyncRecord>, StoreError> {
         let conn = self.conn();
-        let mut stmt = conn
-            .prepare(&format!("{SELECT} ORDER BY s.name"))
-            .map_err(self.sql())?;
-        let rows = stmt
-            .query_map([], from_row)
-            .map_err(self.sql())?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(self.sql())?;
-        Ok(rows)
+        self.rows(&conn, &format!("{SELECT} ORDER BY s.name"), [], from_row)
     }
 
     /// Deletes a sync and its runs; false when it did not exist.
