@@ -2,9 +2,10 @@
 //! against a simulated App Platform and check convergence and preservation.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use do_envsync::sync::{
-    plan, plan_removal, spec_fingerprint, state_after_apply, Action, Desired, DesiredValue,
+    plan, plan_removal, plan_shared, same_spec, state_after_apply, Action, Desired, DesiredValue,
     Fingerprinter, InitialSyncBehavior, KeySchema, Origin, Plan, PlanError, Reason, Scope,
     StateRecord, SyncOptions, Targets, VarType, Warning,
 };
@@ -693,16 +694,22 @@ fn nothing_shows_values() {
 }
 
 #[test]
-fn spec_fingerprint_ignores_key_order_only() {
+fn same_spec_ignores_key_order_only() {
     let a = json!({"a": 1, "b": {"x": [1, 2], "y": "s"}});
     let b: Value = serde_json::from_str(r#"{"b": {"y": "s", "x": [1, 2]}, "a": 1}"#).unwrap();
-    assert_eq!(spec_fingerprint(&a), spec_fingerprint(&b));
-    assert_ne!(
-        spec_fingerprint(&a),
-        spec_fingerprint(&json!({"a": 1, "b": {"x": [2, 1], "y": "s"}}))
-    );
-    let p = plan(&a, &desired(&[]), &SyncOptions::default(), &[], &fp()).unwrap();
-    assert_eq!(p.base_fingerprint(), spec_fingerprint(&a));
+    assert!(same_spec(&a, &b));
+    assert!(!same_spec(
+        &a,
+        &json!({"a": 1, "b": {"x": [2, 1], "y": "s"}})
+    ));
+    assert!(!same_spec(
+        &a,
+        &json!({"a": 1, "b": {"x": [1, 2], "y": "s", "z": null}})
+    ));
+    assert!(!same_spec(
+        &a,
+        &json!({"a": 1.0, "b": {"x": [1, 2], "y": "s"}})
+    ));
 }
 
 #[test]
@@ -1281,4 +1288,56 @@ fn table_is_aligned_and_masked() {
          1 to create, 0 to update, 1 to delete, 0 unchanged; applying deploys the app\n"
     );
     assert_eq!(p.to_string(), p.render_table());
+}
+
+#[test]
+fn a_plan_shares_its_spec_and_copies_it_only_to_build_the_put() {
+    let spec =
+        Arc::new(json!({"name": "a", "envs": [{"key": "A", "value": "1"}], "x": {"y": [1]}}));
+    let same = plan_shared(
+        Arc::clone(&spec),
+        &desired(&[("A", "1")]),
+        &SyncOptions::default(),
+        &[],
+        &fp(),
+    )
+    .unwrap();
+    assert_eq!(
+        Arc::strong_count(&spec),
+        2,
+        "the plan holds the spec, not a copy"
+    );
+    assert!(!same.has_changes());
+    assert!(
+        std::ptr::eq(same.new_spec(), same.base_spec()),
+        "no changes: nothing built"
+    );
+
+    let changed = plan_shared(
+        Arc::clone(&spec),
+        &desired(&[("A", "2"), ("B", "3")]),
+        &SyncOptions::default(),
+        &[],
+        &fp(),
+    )
+    .unwrap();
+    let built = changed.new_spec();
+    assert!(std::ptr::eq(built, changed.new_spec()), "built once");
+    assert_eq!(
+        built,
+        &json!({"name": "a", "envs": [{"key": "A", "value": "2"},
+            {"key": "B", "value": "3", "scope": "RUN_AND_BUILD_TIME", "type": "SECRET"}], "x": {"y": [1]}})
+    );
+    assert_eq!(changed.base_spec(), &*spec, "the base is left as read");
+    // The borrowing entry point plans the same.
+    let lent = plan(
+        &spec,
+        &desired(&[("A", "2"), ("B", "3")]),
+        &SyncOptions::default(),
+        &[],
+        &fp(),
+    )
+    .unwrap();
+    assert_eq!(lent.new_spec(), built);
+    assert_eq!(lent.changes(), changed.changes());
 }

@@ -245,12 +245,12 @@ def test_plan_offline_plans_without_io(tmp_path: Path) -> None:
     ]
     changed = [(k, v + "-new" if k == "K0" else v, t, s) for k, v, t, s in same]
     components = ["svc-0", "svc-1", "svc-2"]
-    create, update, delete, unchanged, seconds = _native.plan_offline(
+    create, update, delete, unchanged, seconds, build_seconds = _native.plan_offline(
         json.dumps(spec), [*changed, ("NEW", "x", None, None)], components=components
     )
     assert (create, update, delete) == (3, 3, 0)
     assert unchanged == 12
-    assert 0 <= seconds < 5
+    assert 0 <= seconds < 5 and 0 <= build_seconds < 5
     store = Store(str(tmp_path / "offline.db"))
     counts = _native.plan_offline(json.dumps(spec), same, store, "app-1", components=components)
     assert counts[:4] == (0, 0, 0, 15)

@@ -328,7 +328,7 @@ def render(ops: list[Op]) -> str:
                     fn = "aiter_items" if is_async else "iter_items"
                     out.append(
                         f"        return {fn}(self._native, {op.native!r}, {path}, "
-                        f"encode_query({query}), {PAGINATED[op.name]!r}, {op.item_cls})"
+                        f"encode_query({query}), {op.item_cls})"
                     )
                 else:
                     kw = "async def" if is_async else "def"

@@ -6,6 +6,8 @@ from typing import final
 
 from typing_extensions import Self, disjoint_base
 
+from .errors import DecodeError
+
 __all__ = [
     "AsyncPageIterator",
     "Emulator",
@@ -18,6 +20,7 @@ __all__ = [
     "Store",
     "__version__",
     "check_model",
+    "decode_error",
     "has_long_digit_run",
     "operations",
     "plan_offline",
@@ -116,12 +119,13 @@ class NativeClient:
 
 @final
 class PageIterator:
-    """Raw JSON pages of a list operation, fetched lazily."""
+    """The pages of a list operation, fetched lazily (reading one page ahead from the second
+    page on): each page is the list of its items' JSON texts."""
 
     @property
     def pages_fetched(self) -> int: ...
     def __iter__(self) -> Self: ...
-    def __next__(self) -> bytes: ...
+    def __next__(self) -> list[bytes]: ...
 
 @final
 class NativeAsyncClient:
@@ -215,7 +219,7 @@ class AsyncPageIterator:
     @property
     def pages_fetched(self) -> int: ...
     def __aiter__(self) -> Self: ...
-    def __anext__(self) -> Awaitable[bytes]: ...
+    def __anext__(self) -> Awaitable[list[bytes]]: ...
 
 @disjoint_base
 class Emulator:
@@ -283,7 +287,7 @@ def plan_offline(
     components: list[str] | None = None,
     var_type: str | None = None,
     scope: str | None = None,
-) -> tuple[int, int, int, int, float]:
+) -> tuple[int, int, int, int, float, float]:
     """Plans against a spec given as JSON, with no I/O: (creates, updates, deletes,
     unchanged, seconds in the planner)."""
 
@@ -411,4 +415,5 @@ class NativeControl:
     ) -> str: ...
 
 def has_long_digit_run(body: bytes) -> bool: ...
+def decode_error(body: bytes) -> DecodeError: ...
 def read_source(source_json: str, base_dir: str | PathLike[str]) -> list[tuple[str, str]]: ...

@@ -42,12 +42,7 @@ class AppsAPI:
 
         Lazily follows every page (per_page=200)."""
         return iter_items(
-            self._native,
-            "list",
-            {},
-            encode_query([("with_projects", with_projects)]),
-            "apps",
-            models.App,
+            self._native, "list", {}, encode_query([("with_projects", with_projects)]), models.App
         )
 
     def create(
@@ -229,7 +224,6 @@ class AppsAPI:
             "list_deployments",
             {"app_id": app_id},
             encode_query([("deployment_types", deployment_types)]),
-            "deployments",
             models.AppsDeployment,
         )
 
@@ -436,7 +430,6 @@ class AppsAPI:
             "list_job_invocations",
             {"app_id": app_id},
             encode_query([("job_names", job_names), ("deployment_id", deployment_id)]),
-            "job_invocations",
             models.AppJobInvocation,
         )
 
@@ -534,7 +527,6 @@ class AppsAPI:
             "list_events",
             {"app_id": app_id},
             encode_query([("event_types", event_types)]),
-            "events",
             models.AppEvent,
         )
 
@@ -838,12 +830,7 @@ class AsyncAppsAPI:
 
         Lazily follows every page (per_page=200)."""
         return aiter_items(
-            self._native,
-            "list",
-            {},
-            encode_query([("with_projects", with_projects)]),
-            "apps",
-            models.App,
+            self._native, "list", {}, encode_query([("with_projects", with_projects)]), models.App
         )
 
     async def create(
@@ -1029,7 +1016,6 @@ class AsyncAppsAPI:
             "list_deployments",
             {"app_id": app_id},
             encode_query([("deployment_types", deployment_types)]),
-            "deployments",
             models.AppsDeployment,
         )
 
@@ -1236,7 +1222,6 @@ class AsyncAppsAPI:
             "list_job_invocations",
             {"app_id": app_id},
             encode_query([("job_names", job_names), ("deployment_id", deployment_id)]),
-            "job_invocations",
             models.AppJobInvocation,
         )
 
@@ -1334,7 +1319,6 @@ class AsyncAppsAPI:
             "list_events",
             {"app_id": app_id},
             encode_query([("event_types", event_types)]),
-            "events",
             models.AppEvent,
         )
 

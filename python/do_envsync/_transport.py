@@ -62,16 +62,21 @@ def encode_query(pairs: Sequence[tuple[str, Any]]) -> Query:
 def loads(body: bytes) -> Any:
     """Decodes a response body with orjson (about twice as fast as `json` on App Platform's
     large app bodies, where this decode is half of a request's CPU), or with `json` when the
-    body may hold an integer orjson cannot represent exactly."""
-    # A run of 19+ digits may be an integer beyond 64 bits, which orjson would turn into a
-    # float; such (rare) bodies go through `json`, which keeps it exact.
-    if _native.has_long_digit_run(body):
-        return json.loads(body)
-    return orjson.loads(body)
+    body may hold an integer orjson cannot represent exactly. A body that is not JSON raises
+    `DecodeError` with a short masked excerpt, never the body itself."""
+    try:
+        # A run of 19+ digits may be an integer beyond 64 bits, which orjson would turn
+        # into a float; such (rare) bodies go through `json`, which keeps it exact.
+        if _native.has_long_digit_run(body):
+            return json.loads(body)
+        return orjson.loads(body)
+    except ValueError:
+        # Both decoders' errors are ValueErrors; their messages quote the input.
+        raise _native.decode_error(body) from None
 
 
 def _loads(body: bytes) -> Any:
-    return loads(body) if body else {}
+    return loads(body) if body and not body.isspace() else {}
 
 
 def call(
@@ -99,13 +104,13 @@ def iter_items(
     op: str,
     path: dict[str, str],
     query: Query,
-    key: str,
     cls: type[M],
 ) -> Iterator[M]:
-    """Items of every page, fetched one page at a time as the caller iterates."""
+    """Items of every page, fetched one page at a time as the caller iterates; each item is
+    decoded only when reached, so a page never exists as one large Python object."""
     for page in native.pages(op, path, query):
-        for item in loads(page).get(key) or []:
-            yield cls(item)
+        for item in page:
+            yield cls(loads(item))
 
 
 async def aiter_items(
@@ -113,9 +118,8 @@ async def aiter_items(
     op: str,
     path: dict[str, str],
     query: Query,
-    key: str,
     cls: type[M],
 ) -> AsyncIterator[M]:
     async for page in native.pages(op, path, query):
-        for item in loads(page).get(key) or []:
-            yield cls(item)
+        for item in page:
+            yield cls(loads(item))

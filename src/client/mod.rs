@@ -6,6 +6,7 @@ mod config;
 mod error;
 mod operations;
 mod pagination;
+mod prefetch;
 mod rate_limit;
 mod redact;
 pub(crate) mod retry;
@@ -19,7 +20,8 @@ pub use config::{
 };
 pub use error::{ApiError, Error, TransportKind};
 pub use operations::{operation, Operation, ACCOUNT_GET, OPERATIONS};
-pub use pagination::{Pages, MAX_PER_PAGE};
+pub use pagination::{PageItems, Pages, MAX_PER_PAGE};
+pub use prefetch::PrefetchPages;
 pub use rate_limit::RateLimit;
 pub use redact::{excerpt, mask_secrets, EXCERPT_CHARS};
 pub use retry::{method_is_idempotent, parse_retry_after, RetryConfig};

@@ -2,13 +2,13 @@
 //! as long as it stays on the base origin, up to the client's page cap.
 use std::fmt;
 use std::marker::PhantomData;
+use std::ops::Range;
 
 use bytes::Bytes;
 use futures::{Stream, TryStreamExt};
-use serde::de::{
-    self, DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor,
-};
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use url::Url;
 
 use super::error::Error;
@@ -81,6 +81,11 @@ impl Pages {
         self.pages_fetched
     }
 
+    /// Whether another page is to be fetched (a failure to report counts as one).
+    pub fn has_next(&self) -> bool {
+        !matches!(self.next, Next::Done)
+    }
+
     /// The raw body of the next page; `None` once the listing is complete.
     pub async fn next_page(&mut self) -> Result<Option<Bytes>, Error> {
         let Some(response) = self.fetch().await? else {
@@ -89,6 +94,34 @@ impl Pages {
         let page: Page<ItemCount> = self.parse(&response)?;
         self.advance(page.next, page.items.map_or(0, |c| c.0));
         Ok(Some(response.body))
+    }
+
+    /// The next page's items as raw JSON texts, checked and split in one pass without
+    /// building values, so the caller can decode them one at a time.
+    pub async fn next_page_items(&mut self) -> Result<Option<PageItems>, Error> {
+        let Some(response) = self.fetch().await? else {
+            return Ok(None);
+        };
+        let (spans, next) = {
+            let page: Page<Vec<&RawValue>> = self.parse(&response)?;
+            let start = response.body.as_ptr() as usize;
+            let spans: Vec<Range<usize>> = page
+                .items
+                .unwrap_or_default()
+                .iter()
+                .map(|raw| {
+                    let text = raw.get();
+                    let at = text.as_ptr() as usize - start;
+                    at..at + text.len()
+                })
+                .collect();
+            (spans, page.next)
+        };
+        self.advance(next, spans.len());
+        Ok(Some(PageItems {
+            body: response.body,
+            spans,
+        }))
     }
 
     /// The items under the operation's list key, one by one, fetching pages as needed.
@@ -144,7 +177,7 @@ impl Pages {
     }
 
     /// Reads a page; a body that is not a list page ends the listing with a decode error.
-    fn parse<T: DeserializeOwned>(&self, response: &Response) -> Result<Page<T>, Error> {
+    fn parse<'b, T: Deserialize<'b>>(&self, response: &'b Response) -> Result<Page<T>, Error> {
         let mut deserializer = serde_json::Deserializer::from_slice(&response.body);
         let seed = PageSeed::<T> {
             list_key: self.list_key,
@@ -192,6 +225,28 @@ impl Pages {
     }
 }
 
+/// The items of one page: the page's body and where each item's JSON text lies in it.
+#[derive(Debug, Clone)]
+pub struct PageItems {
+    body: Bytes,
+    spans: Vec<Range<usize>>,
+}
+
+impl PageItems {
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// Each item's JSON text, in page order.
+    pub fn items(&self) -> impl ExactSizeIterator<Item = &[u8]> + '_ {
+        self.spans.iter().map(|span| &self.body[span.clone()])
+    }
+}
+
 /// What pagination needs from a page: the items (counted or collected) and the next link.
 /// Everything else is skipped without building values.
 struct Page<T> {
@@ -214,7 +269,7 @@ struct PageSeed<T> {
     marker: PhantomData<T>,
 }
 
-impl<'de, T: DeserializeOwned> DeserializeSeed<'de> for PageSeed<T> {
+impl<'de, T: Deserialize<'de>> DeserializeSeed<'de> for PageSeed<T> {
     type Value = Page<T>;
 
     fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Page<T>, D::Error> {
@@ -222,7 +277,7 @@ impl<'de, T: DeserializeOwned> DeserializeSeed<'de> for PageSeed<T> {
     }
 }
 
-impl<'de, T: DeserializeOwned> Visitor<'de> for PageSeed<T> {
+impl<'de, T: Deserialize<'de>> Visitor<'de> for PageSeed<T> {
     type Value = Page<T>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -275,7 +330,7 @@ impl<'de> Deserialize<'de> for ItemCount {
 mod tests {
     use super::*;
 
-    fn parse<T: DeserializeOwned>(json: &str) -> Page<T> {
+    fn parse<'a, T: Deserialize<'a>>(json: &'a str) -> Page<T> {
         let mut d = serde_json::Deserializer::from_str(json);
         PageSeed::<T> {
             list_key: "apps",
@@ -296,6 +351,9 @@ mod tests {
         );
         let page: Page<Vec<serde_json::Value>> = parse(json);
         assert_eq!(page.items.unwrap()[1]["id"], "b");
+        let page: Page<Vec<&RawValue>> = parse(json);
+        let raw: Vec<&str> = page.items.unwrap().iter().map(|r| r.get()).collect();
+        assert_eq!(raw, [r#"{"id":"a","spec":{"x":[1,2]}}"#, r#"{"id":"b"}"#]);
     }
 
     #[test]

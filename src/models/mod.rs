@@ -5,11 +5,13 @@
 //! undocumented type verbatim (see [`lossless`]), so reading an app and writing it back never
 //! loses what the typed model does not know about.
 
+mod digits;
 pub mod lossless;
 pub mod spec_io;
 
 pub mod generated;
 
+pub use digits::has_long_digit_run;
 pub use generated::*;
 pub use spec_io::SpecFormatError;
 

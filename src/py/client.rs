@@ -9,7 +9,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use pyo3::exceptions::{PyStopAsyncIteration, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::PyBytes;
+use pyo3::types::{PyBytes, PyList};
 use tokio::sync::Mutex;
 
 use super::errors::to_pyerr;
@@ -19,7 +19,9 @@ use super::sync::{
     sync_err, FleetReportPy, FleetTarget, NativeSyncPlan, OptionArgs, SecretTuple, SettingsArgs,
     Store,
 };
-use crate::client::{operation, Client, Error, Operation, Pages, Response, RetryConfig};
+use crate::client::{
+    operation, Client, Error, Operation, PageItems, PrefetchPages, Response, RetryConfig,
+};
 use crate::sync::Engine;
 
 fn build_client(
@@ -108,11 +110,26 @@ async fn raw_request(
     checked_body(resp)
 }
 
-/// Python decodes the body; checking it is JSON here (without building anything) turns a
-/// malformed body into `DecodeError` with a masked excerpt rather than a bare JSONDecodeError.
+/// Python decodes the body (and asks [`decode_error`] for the error when it cannot), so
+/// the body is not parsed here a second time.
 fn checked_body(resp: Response) -> Result<Bytes, Error> {
-    resp.json::<serde::de::IgnoredAny>()?;
     Ok(resp.body)
+}
+
+/// The `DecodeError` for a 2xx body Python could not decode: serde_json's message and a
+/// short masked excerpt, never the whole body.
+#[pyfunction]
+pub fn decode_error(py: Python<'_>, body: &[u8]) -> Py<PyAny> {
+    let error = match serde_json::from_slice::<serde::de::IgnoredAny>(body) {
+        Err(e) => Error::decode(200, &e, body, None),
+        Ok(_) => Error::Decode {
+            status: 200,
+            message: "a number in the body cannot be represented".to_owned(),
+            excerpt: crate::client::excerpt(body),
+            request_id: None,
+        },
+    };
+    to_pyerr(py, error).into_value(py).into_any()
 }
 
 fn rate_limit(client: &Client) -> Option<(u32, u32, u64)> {
@@ -132,6 +149,20 @@ impl<'py> IntoPyObject<'py> for BodyBytes {
 
     fn into_pyobject(self, py: Python<'py>) -> Result<Self::Output, Self::Error> {
         Ok(PyBytes::new(py, &self.0))
+    }
+}
+
+/// A page's items for Python: one `bytes` of JSON per item, so each is decoded only when
+/// the iteration reaches it and the page never exists as one large Python object.
+struct ItemList(PageItems);
+
+impl<'py> IntoPyObject<'py> for ItemList {
+    type Target = PyList;
+    type Output = Bound<'py, PyList>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> Result<Self::Output, Self::Error> {
+        PyList::new(py, self.0.items().map(|item| PyBytes::new(py, item)))
     }
 }
 
@@ -214,7 +245,7 @@ impl NativeClient {
             path.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let pages = self.client.pages(self::op(op)?, &params, &query);
         Ok(PageIterator {
-            pages: Arc::new(Mutex::new(pages)),
+            pages: Arc::new(Mutex::new(PrefetchPages::new(pages))),
         })
     }
 
@@ -379,7 +410,7 @@ impl NativeClient {
 
 #[pyclass(module = "do_envsync._native", frozen)]
 pub struct PageIterator {
-    pages: Arc<Mutex<Pages>>,
+    pages: Arc<Mutex<PrefetchPages>>,
 }
 
 #[pymethods]
@@ -388,7 +419,7 @@ impl PageIterator {
     fn pages_fetched(&self) -> usize {
         self.pages
             .try_lock()
-            .map(|p| p.pages_fetched())
+            .map(|p| p.pages_delivered())
             .unwrap_or(0)
     }
 
@@ -396,10 +427,11 @@ impl PageIterator {
         slf
     }
 
-    fn __next__<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyBytes>>> {
+    fn __next__<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyList>>> {
         let pages = self.pages.clone();
-        let page = block_on(py, async move { pages.lock().await.next_page().await })?;
-        Ok(page.map(|b| PyBytes::new(py, &b)))
+        let page = block_on(py, async move { pages.lock().await.next().await })?;
+        page.map(|items| ItemList(items).into_pyobject(py))
+            .transpose()
     }
 }
 
@@ -486,7 +518,7 @@ impl NativeAsyncClient {
             path.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let pages = self.client.pages(self::op(op)?, &params, &query);
         Ok(AsyncPageIterator {
-            pages: Arc::new(Mutex::new(pages)),
+            pages: Arc::new(Mutex::new(PrefetchPages::new(pages))),
         })
     }
 
@@ -664,7 +696,7 @@ impl NativeAsyncClient {
 
 #[pyclass(module = "do_envsync._native", frozen)]
 pub struct AsyncPageIterator {
-    pages: Arc<Mutex<Pages>>,
+    pages: Arc<Mutex<PrefetchPages>>,
 }
 
 #[pymethods]
@@ -673,7 +705,7 @@ impl AsyncPageIterator {
     fn pages_fetched(&self) -> usize {
         self.pages
             .try_lock()
-            .map(|p| p.pages_fetched())
+            .map(|p| p.pages_delivered())
             .unwrap_or(0)
     }
 
@@ -684,9 +716,9 @@ impl AsyncPageIterator {
     fn __anext__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let pages = self.pages.clone();
         pyo3_async_runtimes::tokio::future_into_py(py, async move {
-            let next = pages.lock().await.next_page().await;
+            let next = pages.lock().await.next().await;
             match next {
-                Ok(Some(body)) => Ok(BodyBytes(body)),
+                Ok(Some(items)) => Ok(ItemList(items)),
                 Ok(None) => Err(PyStopAsyncIteration::new_err(())),
                 Err(e) => Err(Python::attach(|py| to_pyerr(py, e))),
             }

@@ -10,8 +10,14 @@ mod models;
 mod runtime;
 mod sync;
 
+// Rust's allocations in the extension (plans, JSON, HTTP) go through mimalloc: many small
+// allocations, where glibc malloc took ~40% of a plan. Python's own objects are unaffected.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    runtime::install();
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<client::NativeClient>()?;
     m.add_class::<client::NativeAsyncClient>()?;
@@ -29,5 +35,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(models::operations, m)?)?;
     m.add_function(wrap_pyfunction!(models::has_long_digit_run, m)?)?;
     m.add_function(wrap_pyfunction!(sync::plan_offline, m)?)?;
+    m.add_function(wrap_pyfunction!(client::decode_error, m)?)?;
     Ok(())
 }

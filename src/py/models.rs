@@ -51,21 +51,9 @@ pub fn operations() -> Vec<(String, String, String, bool, Option<String>)> {
         .collect()
 }
 
-/// Whether `body` has a run of 19 or more ASCII digits: a JSON integer that may not fit 64
-/// bits, which a fast decoder would turn into a float. Scans at memory speed, GIL held
-/// (a few microseconds for an app body).
+/// Whether `body` has a run of 19 or more ASCII digits: see
+/// [`crate::models::has_long_digit_run`].
 #[pyfunction]
 pub fn has_long_digit_run(body: &[u8]) -> bool {
-    let mut run = 0usize;
-    for &b in body {
-        if b.is_ascii_digit() {
-            run += 1;
-            if run >= 19 {
-                return true;
-            }
-        } else {
-            run = 0;
-        }
-    }
-    false
+    crate::models::has_long_digit_run(body)
 }

@@ -1,11 +1,38 @@
-//! One tokio runtime for the process (pyo3-async-runtimes'), shared by both clients.
+//! One tokio runtime for the process, shared by both clients and handed to
+//! pyo3-async-runtimes for the awaitables.
 use std::future::Future;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use pyo3::prelude::*;
 
+static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+
 pub fn runtime() -> &'static tokio::runtime::Runtime {
-    pyo3_async_runtimes::tokio::get_runtime()
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .thread_name("do-envsync")
+            .worker_threads(worker_threads())
+            .build()
+            .expect("building the tokio runtime")
+    })
+}
+
+/// The work on the runtime is I/O and small parses, which one thread keeps up with; more
+/// idle workers only add wake-ups (a sequential `apps.get` cost ~1.5x the CPU with one
+/// worker per core). `DO_ENVSYNC_WORKER_THREADS` sets another count.
+fn worker_threads() -> usize {
+    std::env::var("DO_ENVSYNC_WORKER_THREADS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(1)
+}
+
+/// Hands our runtime to pyo3-async-runtimes (called once, at module import).
+pub fn install() {
+    let _ = pyo3_async_runtimes::tokio::init_with_runtime(runtime());
 }
 
 /// How often a blocked call wakes up to let Python handle signals (Ctrl-C).

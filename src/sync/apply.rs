@@ -13,8 +13,8 @@ use thiserror::Error;
 use super::desired::Desired;
 use super::options::SyncOptions;
 use super::plan::{
-    check_app_id, plan, plan_removal, spec_fingerprint, state_after_apply, validate_desired, Plan,
-    PlanError, COMPONENT_KINDS,
+    check_app_id, plan_removal_shared, plan_shared, same_spec, state_after_apply, validate_desired,
+    Plan, PlanError, COMPONENT_KINDS,
 };
 use super::state::{is_ev_string, StateRecord};
 use crate::client::retry::{decide, Decision};
@@ -114,8 +114,6 @@ pub struct PlannedSync {
     pub plan: Plan,
     goal: Goal,
     options: SyncOptions,
-    /// The app spec the plan was made from (as fetched, `EV[...]` strings included).
-    base_spec: Value,
     /// Digest of the state the plan was made from: another sync's write shows up here
     /// without a request.
     state_digest: String,
@@ -210,15 +208,17 @@ impl Engine {
     fn make_plan(
         &self,
         goal: &Goal,
-        spec: &Value,
+        spec: Value,
         options: &SyncOptions,
         state: &[StateRecord],
     ) -> Result<Plan, SyncError> {
+        // The plan keeps the spec as read (its base) without a copy.
+        let spec = Arc::new(spec);
         Ok(match goal {
             Goal::Sync(desired) => {
-                plan(spec, desired, options, state, &self.store.fingerprinter())?
+                plan_shared(spec, desired, options, state, &self.store.fingerprinter())?
             }
-            Goal::Remove => plan_removal(spec, state, options)?,
+            Goal::Remove => plan_removal_shared(spec, state, options)?,
         })
     }
 
@@ -233,13 +233,12 @@ impl Engine {
         validate_goal(&goal, &options)?;
         let spec = self.fetch_spec(app_id).await?;
         let state = self.load_state(app_id).await?;
-        let plan = self.make_plan(&goal, &spec, &options, &state)?;
+        let plan = self.make_plan(&goal, spec, &options, &state)?;
         Ok(PlannedSync {
             app_id: app_id.to_owned(),
             plan,
             goal,
             options,
-            base_spec: spec,
             state_digest: state_digest(&state),
             requests: 1,
         })
@@ -278,15 +277,14 @@ impl Engine {
         if stale || state_digest(&state) != planned.state_digest {
             let fresh = self.fetch_spec(&planned.app_id).await?;
             planned.requests += 1;
-            let spec_changed = spec_fingerprint(&fresh) != planned.plan.base_fingerprint();
+            let spec_changed = !same_spec(&fresh, planned.plan.base_spec());
             if spec_changed && !settings.replan {
                 return Err(SyncError::Conflict {
                     app_id: planned.app_id,
                 });
             }
             if spec_changed || state_digest(&state) != planned.state_digest {
-                planned.plan = self.make_plan(&planned.goal, &fresh, &planned.options, &state)?;
-                planned.base_spec = fresh;
+                planned.plan = self.make_plan(&planned.goal, fresh, &planned.options, &state)?;
             }
         }
         self.apply_locked(planned, state, settings).await
@@ -343,13 +341,12 @@ impl Engine {
         state: &[StateRecord],
         requests: u32,
     ) -> Result<PlannedSync, SyncError> {
-        let plan = self.make_plan(&goal, &spec, &options, state)?;
+        let plan = self.make_plan(&goal, spec, &options, state)?;
         Ok(PlannedSync {
             app_id: app_id.to_owned(),
             plan,
             goal,
             options,
-            base_spec: spec,
             state_digest: state_digest(state),
             requests,
         })
@@ -365,10 +362,10 @@ impl Engine {
         let PlannedSync {
             app_id,
             plan,
-            base_spec,
             mut requests,
             ..
         } = planned;
+        let base_spec = plan.shared_base_spec();
         if !plan.has_changes() {
             // Nothing to send: no PUT, no deployment. Matching keys still get recorded.
             self.save_state(&app_id, state_after_apply(&plan, &app_id, &base_spec))
@@ -432,8 +429,13 @@ impl Engine {
         spec: &Value,
         base: &Value,
     ) -> Result<PutOutcome, SyncError> {
+        // Serialized from the borrowed spec: `json!` would first copy the whole spec.
+        #[derive(serde::Serialize)]
+        struct UpdateBody<'s> {
+            spec: &'s Value,
+        }
         let body = Bytes::from(
-            serde_json::to_vec(&json!({ "spec": spec }))
+            serde_json::to_vec(&UpdateBody { spec })
                 .map_err(|e| SyncError::Internal(format!("spec does not serialize: {e}")))?,
         );
         let retry = self.client.inner.retry;

@@ -21,7 +21,8 @@ pub use fleet::{
 pub use key_schema::{is_valid_env_key, InvalidKeyError, KeySchema, KeySchemaError};
 pub use options::{InitialSyncBehavior, OptionsError, SyncOptions, Targets};
 pub use plan::{
-    check_app_id, plan, plan_removal, spec_fingerprint, state_after_apply, validate_desired,
-    Action, EnvChange, Plan, PlanError, PlanKind, Reason, Warning, MAX_VALUE_BYTES,
+    check_app_id, plan, plan_removal, plan_removal_shared, plan_shared, same_spec,
+    state_after_apply, validate_desired, Action, EnvChange, Plan, PlanError, PlanKind, Reason,
+    Warning, MAX_VALUE_BYTES,
 };
 pub use state::{Origin, StateRecord, APP_TARGET};

@@ -5,7 +5,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
@@ -13,11 +13,10 @@ use chrono::{DateTime, Utc};
 // defend against hash flooding, so the fast non-keyed hasher instead of SipHash.
 use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
 use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
 use thiserror::Error;
 
 use super::desired::{Desired, DesiredValue, Scope, VarType};
-use super::fingerprint::{Fingerprinter, DIGEST_LEN};
+use super::fingerprint::{hex_matches, Fingerprinter};
 use super::key_schema::{
     is_valid_env_key, render_destination_key, strip_affixes, InvalidKeyError, KeySchemaError,
 };
@@ -307,8 +306,13 @@ pub struct Plan {
     changes: Vec<EnvChange>,
     warnings: Vec<Warning>,
     imports: Vec<(String, String)>,
-    new_spec: Value,
-    base_fingerprint: String,
+    /// The spec as read, shared with the caller (no copy is made to plan it).
+    base: Arc<Value>,
+    /// Each target's edits, in target order; the spec to PUT is `base` with these applied.
+    edits: Vec<(Location, Vec<Op>)>,
+    /// The spec to PUT, built on first use: a plan without changes never copies the spec,
+    /// and one with changes copies it once, when it is applied.
+    new_spec: OnceLock<Value>,
     targets: Vec<String>,
     intents: Vec<RecordIntent>,
     carried: Vec<StateRecord>,
@@ -335,15 +339,28 @@ impl Plan {
         &self.imports
     }
 
-    /// The spec to PUT (equal to the fetched spec when there are no changes).
-    /// Holds plaintexts of the secrets being written.
-    pub fn new_spec(&self) -> &Value {
-        &self.new_spec
+    /// The spec the plan was made from, as read (`EV[...]` strings included).
+    pub fn base_spec(&self) -> &Value {
+        &self.base
     }
 
-    /// SHA-256 (hex) of the canonical JSON of the spec this plan was made from.
-    pub fn base_fingerprint(&self) -> &str {
-        &self.base_fingerprint
+    pub(crate) fn shared_base_spec(&self) -> Arc<Value> {
+        Arc::clone(&self.base)
+    }
+
+    /// The spec to PUT (the fetched spec itself when there are no changes), built from the
+    /// fetched spec on first call. Holds plaintexts of the secrets being written.
+    pub fn new_spec(&self) -> &Value {
+        if self.edits.is_empty() {
+            return &self.base;
+        }
+        self.new_spec.get_or_init(|| {
+            let mut spec = (*self.base).clone();
+            for (location, ops) in &self.edits {
+                apply_ops(&mut spec, *location, ops.clone());
+            }
+            spec
+        })
     }
 
     /// State-record targets the plan covers (`""` for app level).
@@ -446,7 +463,6 @@ impl fmt::Debug for Plan {
                 &self.imports.iter().map(|(k, _)| k).collect::<Vec<_>>(),
             )
             .field("new_spec", &"<redacted>")
-            .field("base_fingerprint", &self.base_fingerprint)
             .field("has_changes", &self.has_changes())
             .finish()
     }
@@ -458,100 +474,12 @@ impl fmt::Display for Plan {
     }
 }
 
-/// SHA-256 (hex) of a JSON value's canonical form (object keys sorted, no spaces),
-/// so the same spec fingerprints the same whatever its key order.
-pub fn spec_fingerprint(spec: &Value) -> String {
-    let mut canonical = Canonical {
-        hasher: Sha256::new(),
-        buf: Vec::with_capacity(CANONICAL_CHUNK + 1024),
-        scratch: Vec::new(),
-    };
-    canonical.write(spec);
-    canonical.hasher.update(&canonical.buf);
-    hex::encode(canonical.hasher.finalize())
-}
-
-/// Bytes of canonical JSON gathered before they are hashed: one hash update per chunk
-/// instead of one per token.
-const CANONICAL_CHUNK: usize = 64 * 1024;
-
-/// Objects up to this many fields are sorted in a stack array.
-const SMALL_OBJECT: usize = 8;
-
-/// Canonical JSON streamed into a hash through a buffer, with the sort buffers of the
-/// larger objects reused (one per nesting level), so writing allocates nothing per object.
-struct Canonical<'v> {
-    hasher: Sha256,
-    buf: Vec<u8>,
-    scratch: Vec<Vec<(&'v str, &'v Value)>>,
-}
-
-impl<'v> Canonical<'v> {
-    /// A JSON string exactly as serde_json writes it; most need no escape and are copied.
-    fn write_str(&mut self, s: &str) {
-        // serde_json escapes `"`, `\` and control characters, nothing else.
-        if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
-            self.buf.push(b'"');
-            self.buf.extend_from_slice(s.as_bytes());
-            self.buf.push(b'"');
-        } else {
-            serde_json::to_writer(&mut self.buf, s).expect("writing to a Vec cannot fail");
-        }
-    }
-
-    fn write_object(&mut self, sorted: &[(&'v str, &'v Value)]) {
-        self.buf.push(b'{');
-        for (i, &(k, v)) in sorted.iter().enumerate() {
-            if i > 0 {
-                self.buf.push(b',');
-            }
-            self.write_str(k);
-            self.buf.push(b':');
-            self.write(v);
-        }
-        self.buf.push(b'}');
-    }
-
-    fn write(&mut self, v: &'v Value) {
-        match v {
-            // Env entries and most other spec objects are small: sorted on the stack.
-            Value::Object(map) if map.len() <= SMALL_OBJECT => {
-                let mut entries = [("", v); SMALL_OBJECT];
-                for (slot, (k, v)) in entries.iter_mut().zip(map) {
-                    *slot = (k.as_str(), v);
-                }
-                let entries = &mut entries[..map.len()];
-                entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
-                self.write_object(entries);
-            }
-            Value::Object(map) => {
-                let mut entries = self.scratch.pop().unwrap_or_default();
-                entries.extend(map.iter().map(|(k, v)| (k.as_str(), v)));
-                entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
-                self.write_object(&entries);
-                entries.clear();
-                self.scratch.push(entries);
-            }
-            Value::Array(items) => {
-                self.buf.push(b'[');
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        self.buf.push(b',');
-                    }
-                    self.write(item);
-                }
-                self.buf.push(b']');
-            }
-            Value::String(s) => self.write_str(s),
-            other => {
-                serde_json::to_writer(&mut self.buf, other).expect("writing to a Vec cannot fail")
-            }
-        }
-        if self.buf.len() >= CANONICAL_CHUNK {
-            self.hasher.update(&self.buf);
-            self.buf.clear();
-        }
-    }
+/// Whether two specs are the same document: objects compare whatever their key order
+/// (DigitalOcean may reorder fields), arrays and scalars exactly. Apply uses it to tell
+/// whether an app changed since it was planned.
+pub fn same_spec(a: &Value, b: &Value) -> bool {
+    // serde_json's maps (IndexMap with `preserve_order`) compare by content, not order.
+    a == b
 }
 
 /// Where a target's `envs` list lives in the spec.
@@ -561,8 +489,8 @@ enum Location {
     Component { kind: &'static str, index: usize },
 }
 
-/// Edits to one target's `envs`, applied to a clone of the spec.
-#[derive(Debug)]
+/// Edits to one target's `envs`, applied to a copy of the spec.
+#[derive(Debug, Clone)]
 enum Op {
     /// Set fields of the entry at `index`, in place (existing fields keep their position).
     Set {
@@ -1066,12 +994,9 @@ fn merge_imports<'a>(
     Ok(rendered)
 }
 
-/// A desired value's fingerprint, computed the first time a target needs it and then
+/// A desired value's fingerprint (hex), computed the first time a target needs it and then
 /// shared by every target the value goes to.
-struct CachedFingerprint {
-    hex: Arc<str>,
-    digest: [u8; DIGEST_LEN],
-}
+type CachedFingerprint = Arc<str>;
 
 /// Everything every target is planned against.
 struct PlanInputs<'a, 'r> {
@@ -1097,13 +1022,8 @@ impl PlanInputs<'_, '_> {
         cache: &'c mut [Option<CachedFingerprint>],
         rendered: usize,
     ) -> &'c CachedFingerprint {
-        cache[rendered].get_or_insert_with(|| {
-            let digest = self.fp.digest(&self.rendered[rendered].value);
-            CachedFingerprint {
-                hex: Arc::from(hex::encode(digest)),
-                digest,
-            }
-        })
+        cache[rendered]
+            .get_or_insert_with(|| Arc::from(self.fp.fingerprint(&self.rendered[rendered].value)))
     }
 }
 
@@ -1120,7 +1040,7 @@ fn plan_target<'a>(
         boundary,
         records,
         imports,
-        fp,
+        fp: _,
     } = *inputs;
     let target_name = target.name();
     let component = target.component;
@@ -1157,7 +1077,7 @@ fn plan_target<'a>(
             lists.intents.push(RecordIntent {
                 target: target_index,
                 change: lists.changes.len() - 1,
-                fingerprint: Arc::clone(&inputs.fingerprint(cache, ri).hex),
+                fingerprint: Arc::clone(inputs.fingerprint(cache, ri)),
                 var_type,
                 scope,
                 origin: IntentOrigin::Known(Origin::Created),
@@ -1230,12 +1150,7 @@ fn plan_target<'a>(
                     reason = Some(Reason::Drift);
                     true
                 }
-                Some(rec)
-                    if !fp.digest_matches(
-                        &inputs.fingerprint(cache, ri).digest,
-                        &rec.fingerprint,
-                    ) =>
-                {
+                Some(rec) if !hex_matches(inputs.fingerprint(cache, ri), &rec.fingerprint) => {
                     reason = Some(Reason::ValueChanged);
                     true
                 }
@@ -1293,7 +1208,7 @@ fn plan_target<'a>(
         lists.intents.push(RecordIntent {
             target: target_index,
             change: lists.changes.len() - 1,
-            fingerprint: Arc::clone(&inputs.fingerprint(cache, ri).hex),
+            fingerprint: Arc::clone(inputs.fingerprint(cache, ri)),
             var_type,
             scope,
             origin,
@@ -1443,6 +1358,63 @@ pub fn plan(
     state: &[StateRecord],
     fp: &Fingerprinter,
 ) -> Result<Plan, PlanError> {
+    plan_shared(Arc::new(spec.clone()), desired, options, state, fp)
+}
+
+/// [`plan`] of a spec the caller shares instead of lending: the plan keeps it as its base
+/// without copying it (the engine plans every spec it reads this way).
+pub fn plan_shared(
+    spec: Arc<Value>,
+    desired: &Desired,
+    options: &SyncOptions,
+    state: &[StateRecord],
+    fp: &Fingerprinter,
+) -> Result<Plan, PlanError> {
+    let parts = sync_parts(&spec, desired, options, state, fp)?;
+    Ok(parts.into_plan(PlanKind::Sync, spec))
+}
+
+/// What a plan holds besides its base spec.
+struct PlanParts {
+    changes: Vec<EnvChange>,
+    warnings: Vec<Warning>,
+    imports: Vec<(String, String)>,
+    edits: Vec<(Location, Vec<Op>)>,
+    targets: Vec<String>,
+    intents: Vec<RecordIntent>,
+    carried: Vec<StateRecord>,
+}
+
+impl PlanParts {
+    fn into_plan(self, kind: PlanKind, base: Arc<Value>) -> Plan {
+        Plan {
+            kind,
+            changes: self.changes,
+            warnings: self.warnings,
+            imports: self.imports,
+            base,
+            // Targets without edits leave nothing to apply.
+            edits: self
+                .edits
+                .into_iter()
+                .filter(|(_, ops)| !ops.is_empty())
+                .collect(),
+            new_spec: OnceLock::new(),
+            targets: self.targets,
+            intents: self.intents,
+            carried: self.carried,
+            planned_at: Instant::now(),
+        }
+    }
+}
+
+fn sync_parts(
+    spec: &Value,
+    desired: &Desired,
+    options: &SyncOptions,
+    state: &[StateRecord],
+    fp: &Fingerprinter,
+) -> Result<PlanParts, PlanError> {
     options.validate()?;
     let boundary = Boundary::new(options)?;
     let rendered = render_all(desired, options)?;
@@ -1503,30 +1475,23 @@ pub fn plan(
     let mut fingerprints: Vec<Option<CachedFingerprint>> = std::iter::repeat_with(|| None)
         .take(effective.len())
         .collect();
-    let mut new_spec = spec.clone();
+    let mut edits = Vec::with_capacity(targets.len());
     let mut outcomes = Vec::with_capacity(targets.len());
     for (t, target) in targets.iter().enumerate() {
         let mut outcome = plan_target(t, target, &inputs, &mut fingerprints, &mut lists)?;
-        apply_ops(
-            &mut new_spec,
-            target.location,
-            std::mem::take(&mut outcome.ops),
-        );
+        edits.push((target.location, std::mem::take(&mut outcome.ops)));
         outcomes.push(outcome);
     }
 
     let carried = carried_records(state, &targets, &outcomes, &effective, &boundary);
-    Ok(Plan {
-        kind: PlanKind::Sync,
+    Ok(PlanParts {
         changes: lists.changes,
         warnings: lists.warnings,
         imports,
-        new_spec,
-        base_fingerprint: spec_fingerprint(spec),
+        edits,
         targets: state_targets(&options.targets),
         intents: lists.intents,
         carried,
-        planned_at: Instant::now(),
     })
 }
 
@@ -1569,6 +1534,24 @@ pub fn plan_removal(
     state: &[StateRecord],
     options: &SyncOptions,
 ) -> Result<Plan, PlanError> {
+    plan_removal_shared(Arc::new(spec.clone()), state, options)
+}
+
+/// [`plan_removal`] of a spec the caller shares (see [`plan_shared`]).
+pub fn plan_removal_shared(
+    spec: Arc<Value>,
+    state: &[StateRecord],
+    options: &SyncOptions,
+) -> Result<Plan, PlanError> {
+    let parts = removal_parts(&spec, state, options)?;
+    Ok(parts.into_plan(PlanKind::Removal, spec))
+}
+
+fn removal_parts(
+    spec: &Value,
+    state: &[StateRecord],
+    options: &SyncOptions,
+) -> Result<PlanParts, PlanError> {
     options.validate()?;
     let obj = spec.as_object().ok_or(PlanError::MalformedSpec {
         path: "spec".to_owned(),
@@ -1576,7 +1559,7 @@ pub fn plan_removal(
     })?;
     let target_names = state_targets(&options.targets);
     let all_components = components(obj)?;
-    let mut new_spec = spec.clone();
+    let mut edits = Vec::new();
     let mut changes = Vec::new();
     let mut warnings = Vec::new();
     // Only keys inside this sync's key schema are its own: another sync of the same app
@@ -1700,20 +1683,17 @@ pub fn plan_removal(
                 }
             }
         }
-        apply_ops(&mut new_spec, location, ops);
+        edits.push((location, ops));
     }
     let carried = state.iter().filter(|r| !owned(r)).cloned().collect();
-    Ok(Plan {
-        kind: PlanKind::Removal,
+    Ok(PlanParts {
         changes,
         warnings,
         imports: Vec::new(),
-        new_spec,
-        base_fingerprint: spec_fingerprint(spec),
+        edits,
         targets: target_names,
         intents: Vec::new(),
         carried,
-        planned_at: Instant::now(),
     })
 }
 
@@ -1784,8 +1764,9 @@ pub fn state_after_apply(plan: &Plan, app_id: &str, put_response_spec: &Value) -
         let origin = match &intent.origin {
             IntentOrigin::Known(origin) => origin.clone(),
             IntentOrigin::AdoptedUnchanged => {
+                // The plan left this entry as it was read: the base spec holds it as planned.
                 let entries = planned[intent.target]
-                    .get_or_insert_with(|| entries_by_key(target_entries(&plan.new_spec, target)));
+                    .get_or_insert_with(|| entries_by_key(target_entries(&plan.base, target)));
                 Origin::Adopted {
                     original: entries.get(key).map(|&e| e.clone()),
                 }
@@ -1846,55 +1827,6 @@ mod tests {
     }
 
     use serde_json::json;
-
-    /// The canonical form built the plain way: keys sorted into a fresh object, then
-    /// serde_json's own writer.
-    fn reference_fingerprint(spec: &Value) -> String {
-        fn sorted(v: &Value) -> Value {
-            match v {
-                Value::Object(map) => {
-                    let mut keys: Vec<&String> = map.keys().collect();
-                    keys.sort();
-                    let mut out = Map::new();
-                    for k in keys {
-                        out.insert(k.clone(), sorted(&map[k]));
-                    }
-                    Value::Object(out)
-                }
-                Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
-                other => other.clone(),
-            }
-        }
-        hex::encode(Sha256::digest(
-            serde_json::to_vec(&sorted(spec)).expect("serializes"),
-        ))
-    }
-
-    #[test]
-    fn spec_fingerprint_is_sha256_of_the_canonical_json() {
-        let big: Map<String, Value> = (0..20)
-            .rev()
-            .map(|i| (format!("k{i:02}"), json!(i)))
-            .collect();
-        let spec = json!({
-            "name": "a\"b\\c\u{1}\n\t\u{7f}é💡",
-            "zeta": [1, -2.5, true, null, {"b": "x", "a": ["y", {"d": 1, "c": 2}]}],
-            "\u{0}key": "control \u{1f} in a key",
-            "big": big,
-            "envs": [{"value": "v", "key": "K", "type": "SECRET", "scope": "RUN_TIME"}],
-            "empty": {},
-            "list": [],
-        });
-        assert_eq!(spec_fingerprint(&spec), reference_fingerprint(&spec));
-        // Large enough to go through several hash chunks.
-        let envs: Vec<Value> = (0..5000)
-            .map(
-                |i| json!({"key": format!("K{i}"), "value": "x".repeat(i % 40), "type": "GENERAL"}),
-            )
-            .collect();
-        let spec = json!({"services": [{"name": "web", "envs": envs}]});
-        assert_eq!(spec_fingerprint(&spec), reference_fingerprint(&spec));
-    }
 
     #[test]
     fn entry_view_reads_fields_like_value_get() {
