@@ -18,6 +18,7 @@ __all__ = [
     "NativeSyncPlan",
     "PageIterator",
     "Store",
+    "__debug_build__",
     "__version__",
     "check_model",
     "decode_error",
@@ -29,6 +30,7 @@ __all__ = [
     "spec_yaml_to_json",
 ]
 __version__: str
+__debug_build__: bool
 
 @final
 class NativeClient:

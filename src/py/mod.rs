@@ -19,6 +19,8 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     runtime::install();
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    // Benchmarks flag figures measured on a debug build.
+    m.add("__debug_build__", cfg!(debug_assertions))?;
     m.add_class::<client::NativeClient>()?;
     m.add_class::<client::NativeAsyncClient>()?;
     m.add_class::<client::PageIterator>()?;
