@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use do_envsync::control::watch::{
-    watch, DriftMode, TriggerReason, WatchEvent, WatchReport, WatchRunner, WatchSettings,
-    WatchedSync,
+    watch, DriftMode, RunFailure, TriggerReason, WatchEvent, WatchReport, WatchRunner,
+    WatchSettings, WatchedSync,
 };
 use futures::future::BoxFuture;
 use tokio::sync::mpsc;
@@ -28,6 +28,8 @@ struct FakeState {
     finished: usize,
     /// Remaining runs that fail, per sync.
     failures_left: HashMap<String, u32>,
+    /// Syncs disabled or deleted meanwhile: their runs are refused.
+    gone: HashSet<String>,
     /// Syncs whose drift check reports pending changes (until they run).
     drifted: HashSet<String>,
     drift_checks: usize,
@@ -79,9 +81,18 @@ impl FakeRunner {
 }
 
 impl WatchRunner for FakeRunner {
-    fn run(&self, sync: &str) -> BoxFuture<'_, Result<String, String>> {
+    fn run(&self, sync: &str) -> BoxFuture<'_, Result<String, RunFailure>> {
         let sync = sync.to_string();
         Box::pin(async move {
+            if self.with(|s| s.gone.contains(&sync)) {
+                self.with(|s| {
+                    s.calls
+                        .entry(sync.clone())
+                        .or_default()
+                        .push(Instant::now())
+                });
+                return Err(RunFailure::Gone(format!("sync {sync:?} is disabled")));
+            }
             let app = self.app_of[&sync].clone();
             let fail = self.with(|s| {
                 s.calls
@@ -117,7 +128,9 @@ impl WatchRunner for FakeRunner {
                 }
             });
             if fail {
-                Err(format!("{sync}: destination unavailable"))
+                Err(RunFailure::Failed(format!(
+                    "{sync}: destination unavailable"
+                )))
             } else {
                 Ok(format!("{sync}: read {read} bytes, 0 changes"))
             }
@@ -756,7 +769,7 @@ async fn stop_when_idle_returns_promptly_and_empty_input_returns_at_once() {
 struct PanicsOnce(Mutex<u32>);
 
 impl WatchRunner for PanicsOnce {
-    fn run(&self, _sync: &str) -> BoxFuture<'_, Result<String, String>> {
+    fn run(&self, _sync: &str) -> BoxFuture<'_, Result<String, RunFailure>> {
         Box::pin(async move {
             let n = {
                 let mut calls = self.0.lock().unwrap();
@@ -812,6 +825,76 @@ async fn a_panicking_run_counts_as_a_failure_and_the_loop_goes_on() {
     );
     assert!(
         lines.contains(&"[web] drift check failed: not supported".to_string()),
+        "{lines:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_sync_disabled_meanwhile_is_unwatched_and_the_others_go_on() {
+    let syncs = vec![sync("vault", "app-1", &[]), sync("env", "app-2", &[])];
+    let runner = FakeRunner::new(&syncs, Duration::from_secs(1));
+    let settings = WatchSettings {
+        poll_interval: Duration::from_secs(10),
+        ..WatchSettings::default()
+    };
+    let t0 = Instant::now();
+    let mut w = start(syncs, runner.clone(), settings);
+    w.events
+        .wait_for("the first run", run_succeeded("vault"))
+        .await;
+    runner.with(|s| s.gone.insert("vault".to_string()));
+    // The next poll (10 s) runs into the disabled sync.
+    tokio::time::sleep(Duration::from_millis(9_500)).await;
+    let event = w
+        .events
+        .wait_for(
+            "vault unwatched",
+            |e| matches!(e, WatchEvent::Unwatched { sync, .. } if sync == "vault"),
+        )
+        .await;
+    assert_eq!(
+        event.to_string(),
+        "[vault] no longer watched: sync \"vault\" is disabled"
+    );
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    let (report, events) = w.stop().await;
+    // One refused run at the next poll, then neither polls nor retries.
+    assert_eq!(offsets(t0, &runner.calls("vault")), secs(&[0, 10]));
+    assert!(
+        runner.calls("env").len() >= 7,
+        "the other sync keeps its schedule"
+    );
+    let vault = report.sync("vault").unwrap();
+    assert_eq!(
+        vault.unwatched.as_deref(),
+        Some("sync \"vault\" is disabled")
+    );
+    assert_eq!((vault.runs_succeeded, vault.runs_failed), (1, 1));
+    assert!(!events
+        .iter()
+        .any(|e| matches!(e, WatchEvent::RunFailed { sync, .. } if sync == "vault")));
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_watch_returns_once_no_sync_is_left() {
+    let syncs = vec![sync("vault", "app-1", &[])];
+    let runner = FakeRunner::new(&syncs, Duration::from_millis(100));
+    runner.with(|s| s.gone.insert("vault".to_string()));
+    let w = start(syncs, runner.clone(), WatchSettings::default());
+    let report = tokio::time::timeout(Duration::from_secs(10), w.handle)
+        .await
+        .expect("returns without a stop")
+        .unwrap();
+    assert!(report.sync("vault").unwrap().unwatched.is_some());
+    let lines: Vec<String> = w
+        .events
+        .snapshot()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        lines.last().map(String::as_str),
+        Some("stopped after 1 run (0 succeeded, 1 failed)"),
         "{lines:?}"
     );
 }

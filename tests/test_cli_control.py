@@ -580,9 +580,9 @@ source = {{ type = "dotenv", paths = ["beta.env"] }}
     assert "--all" in cli.error("--config", "/dev/null", "syncs", "run", "--all", "--wait")
 
 
-def test_watch_picks_up_changes_and_stops_on_sigterm(
-    cli: Cli, emu: Emulator, tmp_path: Path
-) -> None:
+def _watching(cli: Cli, emu: Emulator, tmp_path: Path) -> tuple[str, Path, subprocess.Popen[str]]:
+    """A sync `w` of a `.env` file into a new app, and `do-envsync watch` running after its
+    first run: (app id, the file, the watch process)."""
     app = emu.seed_app(make_spec("shop"))
     env_file = _write(tmp_path / ".env", "WATCHED=one\n")
     cli.connect()
@@ -597,10 +597,22 @@ def test_watch_picks_up_changes_and_stops_on_sigterm(
     )
     try:
         _wait_for(lambda: _plain_or_none(emu, app["id"], "W_WATCHED") == "one", 20)
-        time.sleep(0.3)  # the watcher is set up before the first run ends
+    except BaseException:
+        proc.kill()
+        proc.communicate()
+        raise
+    time.sleep(0.3)  # the watcher is set up before the first run ends
+    return str(app["id"]), env_file, proc
+
+
+def test_watch_picks_up_changes_and_stops_on_sigterm(
+    cli: Cli, emu: Emulator, tmp_path: Path
+) -> None:
+    app_id, env_file, proc = _watching(cli, emu, tmp_path)
+    try:
         start = time.monotonic()
         env_file.write_text("WATCHED=two\n")
-        _wait_for(lambda: _plain_or_none(emu, app["id"], "W_WATCHED") == "two", 5)
+        _wait_for(lambda: _plain_or_none(emu, app_id, "W_WATCHED") == "two", 5)
         took = time.monotonic() - start
         assert took < 2.0, f"watch took {took:.2f}s to sync a changed .env"
     finally:
@@ -612,6 +624,29 @@ def test_watch_picks_up_changes_and_stops_on_sigterm(
     assert events[-1]["report"]["w"]["succeeded"] >= 2
     history = cli.json("syncs", "history", "w")
     assert [h["status"] for h in history][:2] == ["succeeded", "succeeded"]
+
+
+def test_watch_lets_go_of_a_sync_disabled_meanwhile(
+    cli: Cli, emu: Emulator, tmp_path: Path
+) -> None:
+    app_id, env_file, proc = _watching(cli, emu, tmp_path)
+    try:
+        cli("syncs", "update", "w", "--disable")
+        env_file.write_text("WATCHED=two\n")
+        # The only sync is gone: the watch ends by itself, with no retries.
+        out, err = proc.communicate(timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 1, err
+    events = [json.loads(line) for line in out.splitlines() if line.strip()]
+    lines = [e["event"] for e in events if "event" in e]
+    assert any(line.startswith("[w] no longer watched: ") and "disabled" in line for line in lines)
+    assert not any("retrying" in line for line in lines), lines
+    report = events[-1]["report"]["w"]
+    assert report["succeeded"] == 1 and "disabled" in report["unwatched"]
+    assert _plain_or_none(emu, app_id, "W_WATCHED") == "one"  # a disabled sync writes nothing
 
 
 def _plain_or_none(emu: Emulator, app_id: str, key: str) -> str | None:

@@ -262,8 +262,9 @@ class WatchReport:
     """Runs per sync over a `watch` session."""
 
     syncs: dict[str, dict[str, Any]]
-    """Per sync: `started`, `succeeded`, `failed`, `drift_checks`, `drift_detected` (counts)
-    and `last_error` (the last run's error, None when it succeeded)."""
+    """Per sync: `started`, `succeeded`, `failed`, `drift_checks`, `drift_detected` (counts),
+    `last_error` (the last run's error, None when it succeeded) and `unwatched` (why the sync
+    stopped being watched, e.g. it was disabled or deleted meanwhile; None otherwise)."""
 
     @property
     def failed(self) -> int:

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use futures::future::BoxFuture;
 
 use super::runs::{RunSettings, SyncRun};
-use super::watch::{WatchRunner, WatchedSync};
+use super::watch::{RunFailure, WatchRunner, WatchedSync};
 use super::RunKind;
 use super::{ControlError, ControlPlane};
 use crate::store::SyncRecord;
@@ -20,13 +20,19 @@ type Begun = (SyncRecord, SyncRun, super::runs::Unfinished);
 pub type RunAllProgress = Arc<dyn Fn(usize, usize) + Send + Sync>;
 
 impl WatchRunner for ControlPlane {
-    fn run(&self, sync: &str) -> BoxFuture<'_, Result<String, String>> {
+    fn run(&self, sync: &str) -> BoxFuture<'_, Result<String, RunFailure>> {
         let name = sync.to_owned();
         Box::pin(async move {
             match self.run_sync(&name, &RunSettings::default()).await {
                 Ok(run) => Ok(run.message.unwrap_or_else(|| "succeeded".to_owned())),
-                Err(ControlError::RunFailed { cause, .. }) => Err(cause.one_line()),
-                Err(e) => Err(e.one_line()),
+                Err(ControlError::RunFailed { cause, .. }) => {
+                    Err(RunFailure::Failed(cause.one_line()))
+                }
+                // Disabled or deleted since the watch started: retrying cannot help.
+                Err(e @ (ControlError::Disabled { .. } | ControlError::NotFound { .. })) => {
+                    Err(RunFailure::Gone(e.one_line()))
+                }
+                Err(e) => Err(RunFailure::Failed(e.one_line())),
             }
         })
     }

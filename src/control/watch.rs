@@ -29,9 +29,19 @@ use tokio_util::sync::CancellationToken;
 pub trait WatchRunner: Send + Sync + 'static {
     /// Runs the sync (reads its source, applies the plan, records the run). `Ok` holds a
     /// one-line summary of what changed.
-    fn run(&self, sync: &str) -> BoxFuture<'_, Result<String, String>>;
+    fn run(&self, sync: &str) -> BoxFuture<'_, Result<String, RunFailure>>;
     /// Read-only: whether applying the sync now would change anything.
     fn check_drift(&self, sync: &str) -> BoxFuture<'_, Result<bool, String>>;
+}
+
+/// Why a run did not succeed (one-line messages, never a secret value).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunFailure {
+    /// The run failed; it is retried after a backoff.
+    Failed(String),
+    /// The sync cannot run any more (disabled or deleted since the watch started): it is no
+    /// longer watched, and retrying would only fail again.
+    Gone(String),
 }
 
 /// One sync to keep up to date.
@@ -172,6 +182,12 @@ pub enum WatchEvent {
         sync: String,
         error: String,
     },
+    /// The sync was disabled or deleted meanwhile: it is no longer watched. The watch stops
+    /// when no sync is left.
+    Unwatched {
+        sync: String,
+        reason: String,
+    },
     /// Stop was requested; `in_flight` runs are being waited for.
     Stopping {
         in_flight: usize,
@@ -254,6 +270,9 @@ impl fmt::Display for WatchEvent {
             Self::DriftCheckFailed { sync, error } => {
                 write!(f, "[{sync}] drift check failed: {}", one_line(error))
             }
+            Self::Unwatched { sync, reason } => {
+                write!(f, "[{sync}] no longer watched: {}", one_line(reason))
+            }
             Self::Stopping { in_flight } => write!(
                 f,
                 "stopping: waiting for {in_flight} run{} in flight",
@@ -283,6 +302,8 @@ pub struct SyncWatchReport {
     pub drift_detected: u64,
     /// Error of the last run if it failed.
     pub last_error: Option<String>,
+    /// Set when the sync stopped being watched (disabled or deleted meanwhile).
+    pub unwatched: Option<String>,
 }
 
 /// What [`watch`] did, one entry per sync in input order.
@@ -316,7 +337,9 @@ impl WatchReport {
 /// - Triggers (file change, poll, start, drift repair) queue at most one run per sync; a run
 ///   reads its source when it starts, so later triggers merge into the queued one.
 /// - Runs of syncs with the same `app_id` never overlap; queued runs start oldest first.
-/// - A failed run is retried after a backoff; triggers during the backoff wait for it.
+/// - A failed run is retried after a backoff; triggers during the backoff wait for it. A sync
+///   that was disabled or deleted meanwhile ([`RunFailure::Gone`]) is no longer watched, and
+///   the watch returns once no sync is left.
 /// - On stop no new run starts, drift checks in flight are abandoned (they are read-only),
 ///   runs in flight finish; queued runs and debounced file changes are dropped.
 ///
@@ -370,7 +393,7 @@ enum JobKind {
 }
 
 enum JobOutcome {
-    Run(Result<String, String>),
+    Run(Result<String, RunFailure>),
     Drift(Result<bool, String>),
 }
 
@@ -397,6 +420,8 @@ struct SyncState {
     next_poll: Option<Instant>,
     next_drift: Option<Instant>,
     drift_due: bool,
+    /// Disabled or deleted meanwhile: nothing triggers it any more.
+    gone: bool,
     report: SyncWatchReport,
 }
 
@@ -440,6 +465,7 @@ impl Coordinator {
                 next_poll: None,
                 next_drift: None,
                 drift_due: false,
+                gone: false,
             })
             .collect();
         Self {
@@ -578,6 +604,9 @@ impl Coordinator {
             if stop.is_cancelled() {
                 break;
             }
+            if self.jobs.is_empty() && self.syncs.iter().all(|s| s.gone) {
+                break;
+            }
             let now = Instant::now();
             self.fire_timers(now);
             self.start_jobs(now);
@@ -624,6 +653,9 @@ impl Coordinator {
     }
 
     fn trigger(&mut self, i: usize, reason: TriggerReason, now: Instant) {
+        if self.syncs[i].gone {
+            return;
+        }
         self.emit(WatchEvent::Triggered {
             sync: self.syncs[i].spec.name.clone(),
             reason: reason.clone(),
@@ -705,6 +737,9 @@ impl Coordinator {
 
     fn note_change(&mut self, i: usize, path: PathBuf, now: Instant) {
         let state = &mut self.syncs[i];
+        if state.gone {
+            return;
+        }
         state.debounce = Some(match state.debounce.take() {
             Some((first, _, _)) => (first, now, path),
             None => (now, now, path),
@@ -842,7 +877,9 @@ impl Coordinator {
             Ok(outcome) => outcome,
             Err(err) if err.is_cancelled() => return, // drift check abandoned at stop
             Err(_) => match job.kind {
-                JobKind::Run => JobOutcome::Run(Err("the run panicked".to_string())),
+                JobKind::Run => {
+                    JobOutcome::Run(Err(RunFailure::Failed("the run panicked".to_string())))
+                }
                 JobKind::DriftCheck => JobOutcome::Drift(Err("the check panicked".to_string())),
             },
         };
@@ -863,7 +900,21 @@ impl Coordinator {
                             duration,
                         });
                     }
-                    Err(error) => {
+                    Err(RunFailure::Gone(reason)) => {
+                        let state = &mut self.syncs[i];
+                        state.report.runs_failed += 1;
+                        state.report.last_error = Some(reason.clone());
+                        state.report.unwatched = Some(reason.clone());
+                        state.gone = true;
+                        state.pending = None;
+                        state.debounce = None;
+                        state.next_poll = None;
+                        state.next_drift = None;
+                        state.drift_due = false;
+                        state.not_before = None;
+                        self.emit(WatchEvent::Unwatched { sync: name, reason });
+                    }
+                    Err(RunFailure::Failed(error)) => {
                         let state = &mut self.syncs[i];
                         state.report.runs_failed += 1;
                         state.report.last_error = Some(error.clone());

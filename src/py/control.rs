@@ -475,7 +475,7 @@ impl NativeControl {
     }
 }
 
-/// `{sync: {started, succeeded, failed, drift_checks, drift_detected, last_error}}`.
+/// `{sync: {started, succeeded, failed, drift_checks, drift_detected, last_error, unwatched}}`.
 fn report_json(report: &watch::WatchReport) -> Value {
     let mut out = Map::new();
     for s in &report.syncs {
@@ -488,6 +488,7 @@ fn report_json(report: &watch::WatchReport) -> Value {
                 "drift_checks": s.drift_checks,
                 "drift_detected": s.drift_detected,
                 "last_error": s.last_error,
+                "unwatched": s.unwatched,
             }),
         );
     }

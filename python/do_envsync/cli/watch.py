@@ -45,8 +45,10 @@ def _watch(args: argparse.Namespace) -> int:
         print(json.dumps({"report": report.syncs}))
     else:
         for name, counts in report.syncs.items():
+            gone = counts.get("unwatched")
             print(
                 f"{name}: {counts.get('succeeded', 0)} succeeded, {counts.get('failed', 0)} failed"
+                + (f" (no longer watched: {gone})" if gone else "")
             )
     return 0 if report.ok else 1
 
