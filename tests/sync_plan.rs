@@ -1294,14 +1294,17 @@ fn table_is_aligned_and_masked() {
 fn a_plan_shares_its_spec_and_copies_it_only_to_build_the_put() {
     let spec =
         Arc::new(json!({"name": "a", "envs": [{"key": "A", "value": "1"}], "x": {"y": [1]}}));
-    let same = plan_shared(
-        Arc::clone(&spec),
-        &desired(&[("A", "1")]),
-        &SyncOptions::default(),
-        &[],
-        &fp(),
-    )
-    .unwrap();
+    let shared = |pairs: &[(&str, &str)]| {
+        plan_shared(
+            Arc::clone(&spec),
+            &desired(pairs),
+            &SyncOptions::default(),
+            &[],
+            &fp(),
+        )
+        .unwrap()
+    };
+    let same = shared(&[("A", "1")]);
     assert_eq!(
         Arc::strong_count(&spec),
         2,
@@ -1313,14 +1316,7 @@ fn a_plan_shares_its_spec_and_copies_it_only_to_build_the_put() {
         "no changes: nothing built"
     );
 
-    let changed = plan_shared(
-        Arc::clone(&spec),
-        &desired(&[("A", "2"), ("B", "3")]),
-        &SyncOptions::default(),
-        &[],
-        &fp(),
-    )
-    .unwrap();
+    let changed = shared(&[("A", "2"), ("B", "3")]);
     let built = changed.new_spec();
     assert!(std::ptr::eq(built, changed.new_spec()), "built once");
     assert_eq!(

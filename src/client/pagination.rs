@@ -233,14 +233,6 @@ pub struct PageItems {
 }
 
 impl PageItems {
-    pub fn len(&self) -> usize {
-        self.spans.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.spans.is_empty()
-    }
-
     /// Each item's JSON text, in page order.
     pub fn items(&self) -> impl ExactSizeIterator<Item = &[u8]> + '_ {
         self.spans.iter().map(|span| &self.body[span.clone()])

@@ -420,9 +420,28 @@ struct SyncState {
     next_poll: Option<Instant>,
     next_drift: Option<Instant>,
     drift_due: bool,
-    /// Disabled or deleted meanwhile: nothing triggers it any more.
-    gone: bool,
     report: SyncWatchReport,
+}
+
+impl SyncState {
+    /// Disabled or deleted meanwhile: nothing triggers it any more.
+    fn gone(&self) -> bool {
+        self.report.unwatched.is_some()
+    }
+
+    /// Stops watching the sync: its refused run counts as failed, and nothing is left
+    /// scheduled for it.
+    fn unwatch(&mut self, reason: &str) {
+        self.report.runs_failed += 1;
+        self.report.last_error = Some(reason.to_owned());
+        self.report.unwatched = Some(reason.to_owned());
+        self.pending = None;
+        self.debounce = None;
+        self.next_poll = None;
+        self.next_drift = None;
+        self.drift_due = false;
+        self.not_before = None;
+    }
 }
 
 struct Coordinator {
@@ -465,7 +484,6 @@ impl Coordinator {
                 next_poll: None,
                 next_drift: None,
                 drift_due: false,
-                gone: false,
             })
             .collect();
         Self {
@@ -604,7 +622,7 @@ impl Coordinator {
             if stop.is_cancelled() {
                 break;
             }
-            if self.jobs.is_empty() && self.syncs.iter().all(|s| s.gone) {
+            if self.jobs.is_empty() && self.syncs.iter().all(SyncState::gone) {
                 break;
             }
             let now = Instant::now();
@@ -653,7 +671,7 @@ impl Coordinator {
     }
 
     fn trigger(&mut self, i: usize, reason: TriggerReason, now: Instant) {
-        if self.syncs[i].gone {
+        if self.syncs[i].gone() {
             return;
         }
         self.emit(WatchEvent::Triggered {
@@ -737,7 +755,7 @@ impl Coordinator {
 
     fn note_change(&mut self, i: usize, path: PathBuf, now: Instant) {
         let state = &mut self.syncs[i];
-        if state.gone {
+        if state.gone() {
             return;
         }
         state.debounce = Some(match state.debounce.take() {
@@ -901,17 +919,7 @@ impl Coordinator {
                         });
                     }
                     Err(RunFailure::Gone(reason)) => {
-                        let state = &mut self.syncs[i];
-                        state.report.runs_failed += 1;
-                        state.report.last_error = Some(reason.clone());
-                        state.report.unwatched = Some(reason.clone());
-                        state.gone = true;
-                        state.pending = None;
-                        state.debounce = None;
-                        state.next_poll = None;
-                        state.next_drift = None;
-                        state.drift_due = false;
-                        state.not_before = None;
+                        self.syncs[i].unwatch(&reason);
                         self.emit(WatchEvent::Unwatched { sync: name, reason });
                     }
                     Err(RunFailure::Failed(error)) => {

@@ -19,9 +19,7 @@ use super::sync::{
     sync_err, FleetReportPy, FleetTarget, NativeSyncPlan, OptionArgs, SecretTuple, SettingsArgs,
     Store,
 };
-use crate::client::{
-    operation, Client, Error, Operation, PageItems, PrefetchPages, Response, RetryConfig,
-};
+use crate::client::{operation, Client, Error, Operation, PageItems, PrefetchPages, RetryConfig};
 use crate::sync::Engine;
 
 fn build_client(
@@ -92,7 +90,8 @@ async fn call(
     let resp = client
         .send(op, &params, &query, body.map(Bytes::from))
         .await?;
-    checked_body(resp)
+    // Not parsed here: Python decodes it (see `decode_error`).
+    Ok(resp.body)
 }
 
 async fn raw_request(
@@ -107,12 +106,6 @@ async fn raw_request(
     let resp = client
         .request(method, &path, &query, body.map(Bytes::from))
         .await?;
-    checked_body(resp)
-}
-
-/// Python decodes the body (and asks [`decode_error`] for the error when it cannot), so
-/// the body is not parsed here a second time.
-fn checked_body(resp: Response) -> Result<Bytes, Error> {
     Ok(resp.body)
 }
 

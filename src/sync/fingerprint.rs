@@ -40,8 +40,7 @@ impl Fingerprinter {
         hex::encode(self.digest(plaintext))
     }
 
-    /// The raw HMAC-SHA256 of `plaintext`, for callers that check one value against
-    /// several fingerprints (see [`Fingerprinter::digest_matches`]).
+    /// The raw HMAC-SHA256 of `plaintext`.
     pub(crate) fn digest(&self, plaintext: &str) -> [u8; DIGEST_LEN] {
         let mut mac = self.mac();
         mac.update(plaintext.as_bytes());

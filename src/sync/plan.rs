@@ -357,7 +357,7 @@ impl Plan {
         self.new_spec.get_or_init(|| {
             let mut spec = (*self.base).clone();
             for (location, ops) in &self.edits {
-                apply_ops(&mut spec, *location, ops.clone());
+                apply_ops(&mut spec, *location, ops);
             }
             spec
         })
@@ -1297,7 +1297,9 @@ fn envs_mut(spec: &mut Value, location: Location) -> &mut Vec<Value> {
 }
 
 /// Apply one target's ops: edits in place, then removals, then appends at the end.
-fn apply_ops(spec: &mut Value, location: Location, ops: Vec<Op>) {
+/// The plan keeps its ops to build the spec again from its shared base, so values are
+/// copied in here rather than moved.
+fn apply_ops(spec: &mut Value, location: Location, ops: &[Op]) {
     if ops.is_empty() {
         return;
     }
@@ -1307,27 +1309,27 @@ fn apply_ops(spec: &mut Value, location: Location, ops: Vec<Op>) {
     for op in ops {
         match op {
             Op::Set { index, fields } => {
-                let entry = envs[index]
+                let entry = envs[*index]
                     .as_object_mut()
                     .expect("managed entries are objects");
                 for (field, value) in fields {
                     // Replacing in place keeps the field's position, as `insert` does.
-                    match entry.get_mut(field) {
-                        Some(slot) => *slot = value,
+                    match entry.get_mut(*field) {
+                        Some(slot) => *slot = value.clone(),
                         None => {
-                            entry.insert(field.to_owned(), value);
+                            entry.insert((*field).to_owned(), value.clone());
                         }
                     }
                 }
             }
-            Op::Replace { index, entry } => envs[index] = entry,
+            Op::Replace { index, entry } => envs[*index] = entry.clone(),
             Op::Remove { index } => {
                 if removed.is_empty() {
                     removed = vec![false; envs.len()];
                 }
-                removed[index] = true;
+                removed[*index] = true;
             }
-            Op::Append { entry } => appends.push(entry),
+            Op::Append { entry } => appends.push(entry.clone()),
         }
     }
     if !removed.is_empty() {
@@ -1856,7 +1858,7 @@ mod tests {
         apply_ops(
             &mut spec,
             Location::App,
-            vec![
+            &[
                 Op::Remove { index: 3 },
                 Op::Append {
                     entry: json!({"key": "E"}),
