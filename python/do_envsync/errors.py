@@ -6,6 +6,7 @@ never contain a token or a secret value: the core masks them before they get her
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 __all__ = [
@@ -14,6 +15,7 @@ __all__ = [
     "ConfigurationError",
     "ConflictError",
     "ConnectionInUseError",
+    "DatabaseCredentialsScopeError",
     "DecodeError",
     "DigitalOceanError",
     "LockTimeoutError",
@@ -90,6 +92,45 @@ class NotFoundError(DigitalOceanError):
 
 class ValidationError(DigitalOceanError):
     """400 or 422: DigitalOcean rejected the request (e.g. an invalid app spec)."""
+
+
+class DatabaseCredentialsScopeError(ValidationError):
+    """400 "database user password is not accessible": a spec with attached databases was
+    written with a token that lacks `database:view_credentials`. Nothing changed.
+
+    `message` is DigitalOcean's message verbatim; `app_id` (None when creating an app),
+    `app_name`, `databases` (the spec's `databases[].name`) and `required_scopes` (every scope
+    the operation needs) say what to fix; `str()` is one line naming all of them.
+    """
+
+    app_id: str | None
+    app_name: str | None
+    databases: tuple[str, ...]
+    required_scopes: tuple[str, ...]
+    summary: str
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        error_id: str | None = None,
+        request_id: str | None = None,
+        app_id: str | None = None,
+        app_name: str | None = None,
+        databases: Sequence[str] = (),
+        required_scopes: Sequence[str] = (),
+        summary: str = "",
+    ) -> None:
+        super().__init__(message, status=status, error_id=error_id, request_id=request_id)
+        self.app_id = app_id
+        self.app_name = app_name
+        self.databases = tuple(databases)
+        self.required_scopes = tuple(required_scopes)
+        self.summary = summary or message
+
+    def __str__(self) -> str:
+        return self.summary
 
 
 class ConflictError(DigitalOceanError):

@@ -96,6 +96,10 @@ pub enum Error {
     NotFound(ApiError),
     #[error("request rejected as invalid: {0}")]
     Validation(ApiError),
+    /// A 400 "database user password is not accessible" to a write of a spec with
+    /// attached databases: the token lacks `database:view_credentials` (see `db_scope`).
+    #[error("{0}")]
+    DatabaseCredentialsScope(Box<super::db_scope::DatabaseScopeError>),
     #[error("conflict: {0}")]
     Conflict(ApiError),
     #[error("rate limited: {error}{}", retry_after_suffix(*.retry_after))]
@@ -195,6 +199,7 @@ impl Error {
             | Error::Server(api)
             | Error::Api(api)
             | Error::RateLimited { error: api, .. } => Some(api),
+            Error::DatabaseCredentialsScope(details) => Some(&details.error),
             _ => None,
         }
     }

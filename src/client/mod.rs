@@ -3,6 +3,7 @@
 //! and any `DeserializeOwned` type; typed per-operation methods build on top of it.
 mod apps;
 mod config;
+mod db_scope;
 mod error;
 mod operations;
 mod pagination;
@@ -18,6 +19,7 @@ pub use config::{
     ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_PAGES, DEFAULT_TIMEOUT,
     TOKEN_ENV_VARS,
 };
+pub use db_scope::{DatabaseScopeError, DATABASE_CREDENTIALS_SCOPE, DATABASE_PASSWORD_MESSAGE};
 pub use error::{ApiError, Error, TransportKind};
 pub use operations::{operation, Operation, ACCOUNT_GET, OPERATIONS};
 pub use pagination::{PageItems, Pages, MAX_PER_PAGE};

@@ -10,6 +10,7 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 use super::config::ClientBuilder;
+use super::db_scope;
 use super::error::{ApiError, Error};
 use super::operations::Operation;
 use super::pagination::Pages;
@@ -178,6 +179,7 @@ impl Client {
             self.attempt(&method, &url, body.clone(), attempt)
         })
         .await
+        .map_err(|e| db_scope::recognise(e, &method, path, body.as_deref()))
     }
 
     async fn attempt(

@@ -13,6 +13,7 @@
 //! | DELETE | `/_emulator/faults/{id}` | | `{"ok": true}` or 404 |
 //! | GET | `/_emulator/secrets/reveal` | `?ev=EV[...]` | `{"value": "..."}` or 404 |
 //! | POST | `/_emulator/rate_limits` | `{"burst"?, "hourly"?}` | `{"burst", "hourly"}` |
+//! | POST | `/_emulator/tokens` | `{"scopes"?: ["app:read", ...]}` (absent/null: full access) | `{"token": "..."}` |
 //! | GET | `/_emulator/apps` | | `{"apps": [...]}` |
 //! | POST | `/_emulator/apps` | `{"spec", "project_id"?}` | `{"app": ...}` (seeded, already live) |
 //! | POST | `/_emulator/apps/{id}/fail_next_deployment` | | `{"ok": true}` |
@@ -140,6 +141,20 @@ fn route(
             let (burst, hourly) = (burst.unwrap_or(old_burst), hourly.unwrap_or(old_hourly));
             limiter.set_limits(burst, hourly);
             ok(json!({"burst": burst, "hourly": hourly}))
+        }
+        ("POST", ["tokens"]) => {
+            let body = json_body(body)?;
+            let scopes: Option<Vec<String>> =
+                match body.get("scopes") {
+                    None | Some(Value::Null) => None,
+                    Some(v) => Some(serde_json::from_value(v.clone()).map_err(|_| {
+                        ApiError::invalid("scopes must be a list of strings or null")
+                    })?),
+                };
+            let token = shared
+                .add_token(scopes.as_deref())
+                .map_err(ApiError::invalid)?;
+            ok(json!({"token": token}))
         }
         ("GET", ["apps"]) => ok(json!({"apps": shared.all_app_values()})),
         ("POST", ["apps"]) => {

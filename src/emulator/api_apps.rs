@@ -11,9 +11,10 @@ use serde::Serialize;
 use super::errors::ApiError;
 use super::pagination::{links, Links, Meta, Page, Query};
 use super::routes::{body_bool, body_str, parse_body, ApiResult, Ctx, Reply};
+use super::scopes::{check_database_credentials, Grant};
 use super::state::Shared;
 use super::store::Moment;
-use super::validate::spec_of_body;
+use super::validate::{spec_of_body, validate_spec};
 use super::views::{app_view, AppView};
 
 #[derive(Serialize)]
@@ -45,10 +46,16 @@ pub(crate) async fn list(
     }))
 }
 
-pub(crate) async fn create(State(s): State<Arc<Shared>>, body: Bytes) -> ApiResult {
+pub(crate) async fn create(
+    State(s): State<Arc<Shared>>,
+    Extension(grant): Extension<Grant>,
+    body: Bytes,
+) -> ApiResult {
     let body = parse_body(&body, true)?;
     let spec = spec_of_body(&body).map_err(ApiError::invalid)?;
     let project_id = body_str(&body, "project_id")?;
+    validate_spec(spec).map_err(ApiError::invalid)?;
+    check_database_credentials(&grant, spec)?;
     let (id, deployment) = s.create_app(spec, project_id, false)?;
     let store = s.store.read();
     let app = store.app(&id)?;
@@ -78,6 +85,7 @@ pub(crate) async fn get(
 
 pub(crate) async fn update(
     State(s): State<Arc<Shared>>,
+    Extension(grant): Extension<Grant>,
     Path(id): Path<String>,
     body: Bytes,
 ) -> ApiResult {
@@ -86,6 +94,8 @@ pub(crate) async fn update(
     let spec = spec_of_body(&body).map_err(ApiError::invalid)?;
     body_bool(&body, "update_all_source_versions")?;
     let sealed = s.accept_spec(spec)?;
+    // Refused before anything is stored: no new spec, no deployment.
+    check_database_credentials(&grant, spec)?;
     let mut store = s.store.write();
     store.update_app(&id, sealed, &s.entropy, Moment::now())?;
     let store = RwLockWriteGuard::downgrade(store);

@@ -23,6 +23,7 @@ mod pagination;
 mod ratelimit;
 mod reqlog;
 mod routes;
+mod scopes;
 mod secrets;
 mod server;
 mod server_thread;
@@ -57,8 +58,8 @@ use views::Owner;
 /// DigitalOcean's real limits and 300 ms deployment phases.
 #[derive(Clone)]
 pub struct EmulatorConfig {
-    /// The only token the emulator accepts (`Authorization: Bearer <token>`); empty
-    /// means generate one from the emulator's randomness (reproducible with `seed`).
+    /// The main token the emulator accepts (`Authorization: Bearer <token>`; more can be
+    /// added with [`Emulator::add_token`]); empty means generate one from the emulator's randomness (reproducible with `seed`).
     pub token: String,
     /// Loopback port to bind; 0 picks a free one.
     pub port: u16,
@@ -72,6 +73,9 @@ pub struct EmulatorConfig {
     pub latency: Duration,
     /// Makes ids, keys, ciphertexts and the default token reproducible.
     pub seed: Option<u64>,
+    /// The main token's scopes (`<resource>:<action>`, e.g. `app:read`); `None` is a
+    /// full-access token.
+    pub token_scopes: Option<Vec<String>>,
 }
 
 impl std::fmt::Debug for EmulatorConfig {
@@ -84,6 +88,7 @@ impl std::fmt::Debug for EmulatorConfig {
             .field("phase_duration", &self.phase_duration)
             .field("latency", &self.latency)
             .field("seed", &self.seed)
+            .field("token_scopes", &self.token_scopes)
             .finish()
     }
 }
@@ -98,6 +103,7 @@ impl Default for EmulatorConfig {
             phase_duration: Duration::from_millis(300),
             latency: Duration::ZERO,
             seed: None,
+            token_scopes: None,
         }
     }
 }
@@ -124,8 +130,11 @@ impl std::fmt::Debug for Emulator {
 }
 
 impl Emulator {
-    /// Binds `127.0.0.1:port` and starts serving on a background thread.
+    /// Binds `127.0.0.1:port` and starts serving on a background thread. A malformed
+    /// scope in `token_scopes` is an `InvalidInput` error.
     pub fn start(config: EmulatorConfig) -> std::io::Result<Emulator> {
+        let token_grant = scopes::Grant::from_list(config.token_scopes.as_deref())
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
         let entropy = Entropy::new(config.seed);
         // An empty token means "make one up" (reproducibly when seeded).
         let token = if config.token.is_empty() {
@@ -143,6 +152,8 @@ impl Emulator {
         let default_project_id = entropy.uuid();
         let shared = Arc::new(Shared {
             token,
+            token_grant,
+            extra_tokens: Mutex::new(Default::default()),
             phase_duration: config.phase_duration,
             latency: config.latency,
             entropy,
@@ -202,12 +213,20 @@ impl Emulator {
         self.shared().token.clone()
     }
 
+    /// Adds a token the emulator accepts, with these scopes (`<resource>:<action>`, e.g.
+    /// `app:read`; `None` for full access), and returns it. Tokens added so share the
+    /// emulator's rate-limit windows and are forgotten by [`Emulator::reset`].
+    pub fn add_token(&self, scopes: Option<&[String]>) -> Result<String, String> {
+        self.shared().add_token(scopes)
+    }
+
     /// Stops serving and closes every connection. Idempotent.
     pub fn stop(&self) {
         self.inner.server.stop();
     }
 
-    /// Clears apps, deployments, faults, the request log and the rate-limit windows.
+    /// Clears apps, deployments, faults, the request log, the rate-limit windows and the
+    /// tokens added with [`Emulator::add_token`].
     pub fn reset(&self) {
         self.shared().reset();
     }

@@ -24,6 +24,7 @@ use super::faults::FaultKind;
 use super::ratelimit::RateHeaders;
 use super::reqlog::RequestRecord;
 use super::routes::{router, Ctx};
+use super::scopes;
 use super::state::Shared;
 
 /// Request bodies above this size are refused.
@@ -218,11 +219,11 @@ impl Connection {
         ctx: Ctx,
     ) -> (StatusCode, Bytes, Option<RateHeaders>) {
         let shared = &self.shared;
-        if !authorized(&parts.headers, &shared.token) {
+        let Some(grant) = bearer(&parts.headers).and_then(|t| shared.grant_for(t)) else {
             let rate = shared.limiter.lock().peek(Instant::now());
             let err = ApiError::unauthorized();
             return (err.status, err.body(&ctx.request_id).into(), Some(rate));
-        }
+        };
         let rate = match shared.limiter.lock().acquire(Instant::now()) {
             Ok(rate) => rate,
             Err(rate) => {
@@ -230,9 +231,17 @@ impl Connection {
                 return (err.status, err.body(&ctx.request_id).into(), Some(rate));
             }
         };
+        // A scope the token lacks is a 403 before anything is looked up.
+        if let Some(scope) = scopes::required_scope(&parts.method, parts.uri.path()) {
+            if !grant.allows(scope) {
+                let err = scopes::forbidden();
+                return (err.status, err.body(&ctx.request_id).into(), Some(rate));
+            }
+        }
         let request_id = ctx.request_id.clone();
         let mut req = Request::from_parts(parts, Body::from(body));
         req.extensions_mut().insert(ctx);
+        req.extensions_mut().insert(grant);
         let response = match self.router.clone().oneshot(req).await {
             Ok(response) => response,
             Err(never) => match never {},
@@ -269,22 +278,13 @@ fn origin_of<B>(req: &Request<B>, fallback: &str) -> String {
         .unwrap_or_else(|| fallback.to_string())
 }
 
-fn authorized(headers: &http::HeaderMap, token: &str) -> bool {
-    let Some(value) = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-    else {
-        return false;
-    };
-    let Some((scheme, presented)) = value.split_once(' ') else {
-        return false;
-    };
-    scheme.eq_ignore_ascii_case("bearer")
-        && constant_time_eq(presented.trim().as_bytes(), token.as_bytes())
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+/// The bearer token of the `Authorization` header, if there is one.
+fn bearer(headers: &http::HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, presented) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| presented.trim())
 }
 
 /// Signals the connection task to drop the socket, and never answers.

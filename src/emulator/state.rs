@@ -10,6 +10,7 @@ use super::errors::ApiError;
 use super::faults::FaultSet;
 use super::ratelimit::RateLimiter;
 use super::reqlog::RequestRecord;
+use super::scopes::{constant_time_eq, ExtraTokens, Grant};
 use super::secrets::{seal_spec_secrets, SecretBox};
 use super::store::{Moment, Store};
 use super::timeline::active_offset;
@@ -18,6 +19,10 @@ use super::views::{app_view, Owner, ViewClock};
 
 pub(crate) struct Shared {
     pub(crate) token: String,
+    /// What the main token may do (full access unless configured with scopes).
+    pub(crate) token_grant: Grant,
+    /// Tokens added at run time (`add_token`), each with its own grant.
+    pub(crate) extra_tokens: Mutex<ExtraTokens>,
     pub(crate) phase_duration: Duration,
     pub(crate) latency: Duration,
     pub(crate) entropy: Entropy,
@@ -103,7 +108,25 @@ impl Shared {
             .collect()
     }
 
+    /// The grant of a presented bearer token; `None` for a token the emulator does not know.
+    pub(crate) fn grant_for(&self, presented: &str) -> Option<Grant> {
+        let extra = self.extra_tokens.lock().grant_of(presented);
+        if constant_time_eq(presented.as_bytes(), self.token.as_bytes()) {
+            return Some(self.token_grant.clone());
+        }
+        extra
+    }
+
+    /// Adds a token with these scopes (`None`: full access) and returns it.
+    pub(crate) fn add_token(&self, scopes: Option<&[String]>) -> Result<String, String> {
+        let grant = Grant::from_list(scopes)?;
+        let token = format!("dop_v1_{}", self.entropy.hex(64));
+        self.extra_tokens.lock().insert(token.clone(), grant);
+        Ok(token)
+    }
+
     pub(crate) fn reset(&self) {
+        self.extra_tokens.lock().clear();
         self.store.write().clear();
         self.faults.lock().clear();
         self.log.lock().clear();

@@ -21,7 +21,8 @@ fn secs(value: f64, name: &str) -> PyResult<Duration> {
 #[pymethods]
 impl Emulator {
     #[new]
-    #[pyo3(signature = (*, port=0, token=None, burst_limit=250, hourly_limit=5000, phase_duration=0.3, latency=0.0))]
+    #[pyo3(signature = (*, port=0, token=None, burst_limit=250, hourly_limit=5000, phase_duration=0.3, latency=0.0, token_scopes=None))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         port: u16,
@@ -30,6 +31,7 @@ impl Emulator {
         hourly_limit: u32,
         phase_duration: f64,
         latency: f64,
+        token_scopes: Option<Vec<String>>,
     ) -> PyResult<Self> {
         let mut config = EmulatorConfig {
             port,
@@ -37,6 +39,7 @@ impl Emulator {
             hourly_limit,
             phase_duration: secs(phase_duration, "phase_duration")?,
             latency: secs(latency, "latency")?,
+            token_scopes,
             ..EmulatorConfig::default()
         };
         if let Some(token) = token {
@@ -44,7 +47,10 @@ impl Emulator {
         }
         let inner = py
             .detach(|| emulator::Emulator::start(config))
-            .map_err(|e| PyRuntimeError::new_err(format!("emulator failed to start: {e}")))?;
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::InvalidInput => PyValueError::new_err(e.to_string()),
+                _ => PyRuntimeError::new_err(format!("emulator failed to start: {e}")),
+            })?;
         Ok(Self { inner })
     }
 
@@ -61,6 +67,14 @@ impl Emulator {
     #[getter]
     fn port(&self) -> u16 {
         self.inner.port()
+    }
+
+    /// A new token with these scopes (`None`: full access).
+    #[pyo3(signature = (scopes=None))]
+    fn add_token(&self, scopes: Option<Vec<String>>) -> PyResult<String> {
+        self.inner
+            .add_token(scopes.as_deref())
+            .map_err(PyValueError::new_err)
     }
 
     fn stop(&self, py: Python<'_>) {

@@ -3,7 +3,7 @@ use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::client::{ApiError, Error};
+use crate::client::{ApiError, DatabaseScopeError, Error};
 
 fn build(
     py: Python<'_>,
@@ -29,9 +29,32 @@ fn build(
     attempt().unwrap_or_else(|e| e)
 }
 
+/// `DatabaseCredentialsScopeError`: DigitalOcean's fields plus the app, its database
+/// components, the scopes needed and the one-line summary.
+fn database_scope(py: Python<'_>, details: &DatabaseScopeError) -> PyErr {
+    let attempt = || -> PyResult<PyErr> {
+        let cls = py
+            .import("do_envsync.errors")?
+            .getattr("DatabaseCredentialsScopeError")?;
+        let kwargs = PyDict::new(py);
+        kwargs.set_item("status", details.error.status)?;
+        kwargs.set_item("error_id", details.error.id.clone())?;
+        kwargs.set_item("request_id", details.error.request_id.clone())?;
+        kwargs.set_item("app_id", details.app_id.clone())?;
+        kwargs.set_item("app_name", details.app_name.clone())?;
+        kwargs.set_item("databases", details.databases.clone())?;
+        kwargs.set_item("required_scopes", details.required_scopes.clone())?;
+        kwargs.set_item("summary", details.to_string())?;
+        let exc = cls.call((details.error.message.clone(),), Some(&kwargs))?;
+        Ok(PyErr::from_value(exc))
+    };
+    attempt().unwrap_or_else(|e| e)
+}
+
 pub fn to_pyerr(py: Python<'_>, err: Error) -> PyErr {
     let text = err.to_string();
     match &err {
+        Error::DatabaseCredentialsScope(details) => database_scope(py, details),
         Error::Authentication(a) => build(
             py,
             "AuthenticationError",

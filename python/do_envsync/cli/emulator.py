@@ -17,18 +17,29 @@ def _token_file(token: str) -> str:
     return path
 
 
+def _token_scopes(raw: str | None) -> list[str] | None:
+    """`app:read,app:update` → a scoped main token; unset or empty → full access."""
+    if raw is None or not raw.strip():
+        return None
+    return [s.strip() for s in raw.split(",") if s.strip()]
+
+
 def _cmd_emulator(args: argparse.Namespace) -> int:
     from ..testing import Emulator
 
     token = os.environ.get("DO_ENVSYNC_EMULATOR_TOKEN") or os.environ.get("DIGITALOCEAN_TOKEN")
+    scopes = _token_scopes(os.environ.get("DO_ENVSYNC_EMULATOR_TOKEN_SCOPES"))
     emu = Emulator(
         port=args.port,
         token=token,
         burst_limit=args.burst_limit,
         hourly_limit=args.hourly_limit,
         phase_duration=args.phase_duration,
+        token_scopes=scopes,
     )
     print(f"App Platform emulator listening on {emu.base_url}", flush=True)
+    if scopes is not None:
+        print(f"token scopes: {', '.join(scopes) or '(none)'}", flush=True)
     if token:
         print("token: the value of $DO_ENVSYNC_EMULATOR_TOKEN / $DIGITALOCEAN_TOKEN", flush=True)
     else:
