@@ -41,6 +41,14 @@ impl Grant {
         let mut set = BTreeSet::new();
         for scope in scopes {
             let scope = scope.trim();
+            // `read:app` (the order some docs use) is a common mistake: name the right one.
+            if let Some((verb @ ("read" | "create" | "update" | "delete"), resource)) =
+                scope.split_once(':')
+            {
+                return Err(format!(
+                    "{scope:?} is not a token scope: scopes are `<resource>:<action>`, e.g. {resource}:{verb}"
+                ));
+            }
             if !is_scope_name(scope) {
                 return Err(format!(
                     "{scope:?} is not a token scope: scopes look like `<resource>:<action>`, e.g. app:read"
@@ -164,7 +172,15 @@ mod tests {
             "database:view_credentials".to_string(),
         ];
         assert!(matches!(Grant::from_list(Some(&ok)), Ok(Grant::Scoped(s)) if s.len() == 2));
-        for bad in ["app", "App:read", "app:", ":read", "app:read:x", "app read"] {
+        for bad in [
+            "app",
+            "App:read",
+            "app:",
+            ":read",
+            "app:read:x",
+            "app read",
+            "read:app",
+        ] {
             assert!(Grant::from_list(Some(&[bad.to_string()])).is_err(), "{bad}");
         }
         assert_eq!(Grant::from_list(None), Ok(Grant::Full));
