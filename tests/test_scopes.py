@@ -27,6 +27,7 @@ from do_envsync import (
     Store,
     SyncRunError,
     ValidationError,
+    models,
     sources,
 )
 from do_envsync.testing import Emulator
@@ -70,6 +71,12 @@ def _assert_line(line: str, app_id: str, token: str) -> None:
     assert token not in line
 
 
+def _spec(client: Client, app_id: str) -> models.AppSpec:
+    spec = client.apps.get(app_id).spec
+    assert spec is not None
+    return spec
+
+
 def _app(emu: Emulator, app_id: str) -> dict[str, Any]:
     return next(a for a in emu.apps() if a["id"] == app_id)
 
@@ -85,7 +92,7 @@ def test_scoped_tokens_get_403_for_what_they_lack(emu: Emulator) -> None:
         nothing.account.get()
 
     reader = Client(emu.add_token(["app:read"]), base_url=emu.base_url, max_attempts=1)
-    spec = reader.apps.get(app["id"]).spec
+    spec = _spec(reader, app["id"])
     assert [a.id for a in reader.apps.list()] == [app["id"]]
     with pytest.raises(PermissionDeniedError):
         reader.apps.update(app["id"], spec)
@@ -143,7 +150,7 @@ def test_a_spec_with_databases_needs_the_credentials_scope(emu: Emulator) -> Non
     app = _shop(emu)
     token = emu.add_token(SYNC_SCOPES)
     client = Client(token, base_url=emu.base_url)
-    spec = client.apps.get(app["id"]).spec
+    spec = _spec(client, app["id"])
     before = _app(emu, app["id"])
     emu.clear_requests()
     with pytest.raises(DatabaseCredentialsScopeError) as info:
@@ -181,7 +188,7 @@ def test_the_admin_surface_and_the_constructor_make_scoped_tokens() -> None:
         main = emu.client(max_attempts=1)
         assert main.apps.get(app["id"]).id == app["id"]
         with pytest.raises(PermissionDeniedError):
-            main.apps.update(app["id"], main.apps.get(app["id"]).spec)
+            main.apps.update(app["id"], _spec(main, app["id"]))
         request = urllib.request.Request(
             emu.base_url + "/_emulator/tokens",
             data=json.dumps({"scopes": ["app:read", "app:update"]}).encode(),
@@ -288,7 +295,7 @@ def test_standalone_emulator_token_scopes_from_the_environment(tmp_path: Path) -
         with urllib.request.urlopen(seed, timeout=30) as r:
             app_id = json.loads(r.read())["app"]["id"]
         with pytest.raises(PermissionDeniedError):
-            client.apps.update(app_id, client.apps.get(app_id).spec)
+            client.apps.update(app_id, _spec(client, app_id))
         assert token not in "".join(lines)
     finally:
         proc.send_signal(signal.SIGTERM)
