@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from do_envsync import (
+    AsyncClient,
     AuthenticationError,
     Client,
     DatabaseCredentialsScopeError,
@@ -180,6 +181,21 @@ def test_a_spec_with_databases_needs_the_credentials_scope(emu: Emulator) -> Non
     assert created.value.app_id is None and created.value.databases == ("db",)
     assert created.value.required_scopes == ("app:create", "database:view_credentials")
     assert len(emu.apps()) == 1
+
+
+async def test_async_client_and_raw_requests_raise_the_typed_error(emu: Emulator) -> None:
+    app = _shop(emu)
+    token = emu.add_token(SYNC_SCOPES)
+    client = Client(token, base_url=emu.base_url)
+    spec = client.request("GET", f"/v2/apps/{app['id']}")["app"]["spec"]
+    with pytest.raises(DatabaseCredentialsScopeError) as raw:
+        client.request("PUT", f"/v2/apps/{app['id']}", json={"spec": spec})
+    assert raw.value.databases == ("orders-db", "cache") and raw.value.app_id == app["id"]
+    async_client = AsyncClient(token, base_url=emu.base_url)
+    with pytest.raises(DatabaseCredentialsScopeError) as info:
+        await async_client.apps.update(app["id"], spec)
+    _assert_line(str(info.value), app["id"], token)
+    assert emu.deployment_count(app["id"]) == 1
 
 
 def test_the_admin_surface_and_the_constructor_make_scoped_tokens() -> None:
