@@ -40,6 +40,9 @@ class Emulator(_native.Emulator):
     Rate limits (`burst_limit` per minute, `hourly_limit` per hour), `ratelimit-*` headers,
     SECRET encryption to `EV[...]`, deployments advancing through their phases every
     `phase_duration` seconds, a request log and fault injection (`add_fault`).
+
+    The main token is full access unless `token_scopes` (e.g. `["app:read"]`) is given;
+    `add_token(scopes)` makes more tokens, custom-scoped like DigitalOcean's (docs/tokens.md).
     """
 
     def client(self, **kwargs: Any) -> Client:
