@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures::StreamExt;
+
 use do_envsync::client::ClientBuilder;
 use do_envsync::control::{
     Connection, ConnectionPatch, ControlError, ControlPlane, NewConnection, DEFAULT_BASE_URL,
@@ -91,6 +93,9 @@ async fn create_get_list_and_json_shape() {
             "id",
             "name",
             "description",
+            "orgId",
+            "projectId",
+            "project",
             "app",
             "method",
             "credentials",
@@ -106,6 +111,10 @@ async fn create_get_list_and_json_shape() {
         ]
     );
     assert_eq!(a["app"], "digital-ocean");
+    // Infisical's organization/project fields: a connection here belongs to neither.
+    for field in ["orgId", "projectId", "project"] {
+        assert_eq!(a[field], Value::Null, "{field}");
+    }
     assert_eq!(a["method"], "api-token");
     assert_eq!(a["credentials"], json!({}));
     assert_eq!(a["isPlatformManagedCredentials"], false);
@@ -508,4 +517,60 @@ async fn two_control_planes_share_one_database() {
         matches!(loser, ControlError::AlreadyExists { .. }),
         "{loser}"
     );
+}
+
+fn app_spec(name: &str) -> Value {
+    json!({"name": name, "region": "ams",
+           "services": [{"name": "web", "image": {"registry_type": "DOCR", "repository": "w"}}]})
+}
+
+#[tokio::test]
+async fn connection_apps_pages_lazily_with_the_stored_token() {
+    let fx = fx();
+    fx.conn("main").await;
+    for i in 0..450 {
+        fx.emu.seed_app(app_spec(&format!("app-{i:03}"))).unwrap();
+    }
+    fx.emu.clear_requests();
+    let list_reads = || fx.emu.request_count(Some("GET"), Some("/v2/apps"));
+
+    // Nothing is fetched until the first item is asked for; then one page at a time.
+    let pages = fx.cp.connection_apps("main").unwrap();
+    assert_eq!(list_reads(), 0, "the cursor is lazy");
+    let mut items = Box::pin(pages.into_item_stream());
+    let first = items.next().await.unwrap().unwrap();
+    assert_eq!(list_reads(), 1, "one page for the first app");
+    assert!(first["spec"]["name"].as_str().unwrap().starts_with("app-"));
+    let mut names = vec![first["spec"]["name"].as_str().unwrap().to_owned()];
+    while let Some(app) = items.next().await {
+        names.push(app.unwrap()["spec"]["name"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(names.len(), 450);
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), 450, "every app once");
+    assert_eq!(list_reads(), 3, "450 apps are 3 pages of 200");
+    for r in fx.emu.requests() {
+        assert!(
+            r.query.as_deref().unwrap_or("").contains("per_page=200"),
+            "{r:?}"
+        );
+    }
+
+    // By id too; an unknown connection fails before any request.
+    let id = fx.cp.get_connection("main").unwrap().id;
+    assert!(fx.cp.connection_apps(&id).is_ok());
+    fx.emu.clear_requests();
+    let err = fx.cp.connection_apps("nope").unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ControlError::NotFound {
+                what: "connection",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(fx.emu.requests().is_empty());
 }

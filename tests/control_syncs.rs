@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use do_envsync::control::{
     apply_config, ConfigAction, ConfigFile, ControlError, ControlPlane, NewConnection, NewSync,
-    SyncOptionsInput, SyncPatch,
+    RunSettings, SyncOptionsInput, SyncPatch,
 };
-use do_envsync::emulator::{Emulator, EmulatorConfig};
+use do_envsync::emulator::{Emulator, EmulatorConfig, Fault, FaultKind};
 use do_envsync::store::Store;
 use serde_json::{json, Value};
 
@@ -82,6 +82,23 @@ impl Fx {
         s
     }
 
+    fn env_keys(&self) -> Vec<String> {
+        let apps = self.emu.apps_json();
+        let app = apps
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["id"] == self.app_id.as_str())
+            .unwrap()
+            .clone();
+        app["spec"]["envs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["key"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
     fn writes(&self) -> usize {
         self.emu.request_count(Some("PUT"), None) + self.emu.request_count(Some("POST"), None)
     }
@@ -104,7 +121,7 @@ async fn create_resolves_the_app_and_has_infisicals_shape() {
 
     let v = s.to_json();
     let j = &v["secretSync"];
-    assert_eq!(j["destination"], "digital-ocean");
+    assert_eq!(j["destination"], "digital-ocean-app-platform");
     assert_eq!(
         j["destinationConfig"],
         json!({"appId": fx.app_id, "appName": "shop"})
@@ -115,12 +132,15 @@ async fn create_resolves_the_app_and_has_infisicals_shape() {
         j["connection"],
         json!({"id": conn.id, "name": "main", "app": "digital-ocean"})
     );
-    assert_eq!(j["environment"], "prod");
+    // `{{environment}}` is in syncOptions; the top-level `environment` is Infisical's
+    // project environment, which only an Infisical source has.
+    assert_eq!(j["environment"], Value::Null);
     assert_eq!(j["secretPath"], "/app-secrets");
     assert_eq!(
         j["syncOptions"],
         json!({
             "initialSyncBehavior": "overwrite-destination",
+            "environment": "prod",
             "keySchema": "SHOP_{{environment}}_{{secretKey}}",
             "autoSyncEnabled": true,
             "disableSecretDeletion": false,
@@ -542,4 +562,280 @@ async fn config_file_apply_is_idempotent() {
         "{err}"
     );
     assert_eq!(fx.emu.request_count(Some("PUT"), None), 0);
+}
+
+/// The keys of Infisical's App Platform sync as its API answers it (zod:
+/// `BaseSecretSyncSchema` + the DigitalOcean App Platform extension), with their JSON types.
+const INFISICAL_SYNC_KEYS: [(&str, &str); 28] = [
+    ("id", "string"),
+    ("name", "string"),
+    ("description", "string|null"),
+    ("destination", "string"),
+    ("isAutoSyncEnabled", "bool"),
+    ("version", "number"),
+    ("destinationConfig", "object"),
+    ("syncOptions", "object"),
+    ("projectId", "string|null"),
+    ("folderId", "string|null"),
+    ("connectionId", "string"),
+    ("createdAt", "string"),
+    ("updatedAt", "string"),
+    ("syncStatus", "string|null"),
+    ("lastSyncJobId", "string|null"),
+    ("lastSyncMessage", "string|null"),
+    ("lastSyncedAt", "string|null"),
+    ("importStatus", "string|null"),
+    ("lastImportJobId", "string|null"),
+    ("lastImportMessage", "string|null"),
+    ("lastImportedAt", "string|null"),
+    ("removeStatus", "string|null"),
+    ("lastRemoveJobId", "string|null"),
+    ("lastRemoveMessage", "string|null"),
+    ("lastRemovedAt", "string|null"),
+    ("connection", "object"),
+    ("environment", "object|null"),
+    ("folder", "object|null"),
+];
+
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "bool",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+fn assert_infisical_shape(j: &Value) {
+    for (key, types) in INFISICAL_SYNC_KEYS {
+        let v = j
+            .get(key)
+            .unwrap_or_else(|| panic!("{key} is missing from {j}"));
+        assert!(
+            types.split('|').any(|t| t == json_type(v)),
+            "{key}: {v} is not {types}"
+        );
+    }
+    assert_eq!(j["destination"], "digital-ocean-app-platform");
+    assert_eq!(j["connection"]["app"], "digital-ocean");
+    for (key, types) in [
+        ("initialSyncBehavior", "string"),
+        ("keySchema", "string|null"),
+        ("disableSecretDeletion", "bool"),
+    ] {
+        let v = &j["syncOptions"][key];
+        assert!(
+            types.split('|').any(|t| t == json_type(v)),
+            "syncOptions.{key}: {v}"
+        );
+    }
+    for (key, expected) in [("appId", "string"), ("appName", "string")] {
+        assert_eq!(json_type(&j["destinationConfig"][key]), expected, "{key}");
+    }
+}
+
+#[tokio::test]
+async fn to_json_follows_infisicals_api_and_takes_the_docs_alias() {
+    let fx = fx().await;
+    // A non-Infisical source: Infisical's project fields are null.
+    let mut input = fx.with_schema("plain", Some("PLAIN_{{secretKey}}"), None);
+    input.options.auto_sync_enabled = Some(false);
+    let plain = fx.cp.create_sync(input).await.unwrap().to_json();
+    let j = &plain["secretSync"];
+    assert_infisical_shape(j);
+    assert_eq!(j["isAutoSyncEnabled"], false);
+    assert_eq!(j["syncOptions"]["autoSyncEnabled"], false);
+    for key in ["projectId", "folderId", "environment", "folder"] {
+        assert_eq!(j[key], Value::Null, "{key}");
+    }
+
+    // An Infisical source fills project, environment and folder from where it reads.
+    let mut input = fx.new_sync("from-infisical", "shop");
+    input.options.key_schema = Some(Some("INF_{{secretKey}}".into()));
+    input.source = json!({"type": "infisical", "project_id": "proj-7", "environment": "staging",
+                          "secret_path": "/api", "client_id": "cid",
+                          "client_secret_env": "CONTROL_SYNCS_UNSET_SECRET"});
+    let inf = fx.cp.create_sync(input).await.unwrap().to_json();
+    let j = &inf["secretSync"];
+    assert_infisical_shape(j);
+    assert_eq!(j["isAutoSyncEnabled"], true);
+    assert_eq!(j["projectId"], "proj-7");
+    assert_eq!(j["environment"]["slug"], "staging");
+    assert_eq!(j["folder"]["path"], "/api");
+    // What Infisical would know and we cannot (its ids, the environment's display name).
+    for v in [
+        &j["environment"]["id"],
+        &j["environment"]["name"],
+        &j["folder"]["id"],
+        &j["folderId"],
+    ] {
+        assert_eq!(*v, Value::Null);
+    }
+
+    // Input: Infisical's destination name and the docs' alias are both accepted; the
+    // top-level isAutoSyncEnabled sets the option; anything else is refused by name.
+    for dest in ["digital-ocean-app-platform", "digital-ocean"] {
+        let body = json!({"name": format!("via-{dest}"), "connection": "main", "app": "blog",
+                          "destination": dest, "isAutoSyncEnabled": false,
+                          "source": inline(json!({"K": "v"}))});
+        let s = NewSync::from_json(&body, fx.dir.path()).unwrap();
+        assert_eq!(s.options.auto_sync_enabled, Some(false));
+        let created = fx.cp.create_sync(s).await.unwrap();
+        assert_eq!(
+            created.to_json()["secretSync"]["destination"],
+            "digital-ocean-app-platform"
+        );
+        assert!(!created.settings.auto_sync_enabled);
+        fx.cp.delete_sync(&created.id).unwrap();
+    }
+    let bad = json!({"name": "x", "connection": "main", "app": "blog", "destination": "aws-parameter-store",
+                     "source": inline(json!({"K": "v"}))});
+    let err = NewSync::from_json(&bad, fx.dir.path()).unwrap_err();
+    assert!(
+        matches!(&err, ControlError::Invalid { field, .. } if field == "destination"),
+        "{err}"
+    );
+    let both =
+        json!({"name": "x", "isAutoSyncEnabled": true, "syncOptions": {"autoSyncEnabled": false}});
+    assert!(SyncPatch::from_json(&both, None).is_err());
+    let patch = SyncPatch::from_json(&json!({"destination": "digital-ocean"}), None).unwrap();
+    assert!(patch.is_empty(), "a destination alone changes nothing");
+
+    // The config file takes a destination too (either name), and refuses others.
+    let file = |dest: &str| {
+        format!(
+            "[[syncs]]\nname = \"f\"\nconnection = \"main\"\napp = \"shop\"\ndestination = \"{dest}\"\n[syncs.source]\ntype = \"env\"\nprefix = \"X_\"\n"
+        )
+    };
+    for dest in ["digital-ocean", "digital-ocean-app-platform"] {
+        assert!(
+            ConfigFile::parse(&file(dest), fx.dir.path()).is_ok(),
+            "{dest}"
+        );
+    }
+    let err = ConfigFile::parse(&file("vercel"), fx.dir.path()).unwrap_err();
+    assert!(err.to_string().contains("syncs[0].destination"), "{err}");
+}
+
+#[tokio::test]
+async fn delete_with_remove_secrets_takes_only_its_own_keys_off() {
+    let fx = fx().await;
+    for (name, schema) in [("a", "A_{{secretKey}}"), ("b", "B_{{secretKey}}")] {
+        fx.cp
+            .create_sync(fx.with_schema(name, Some(schema), None))
+            .await
+            .unwrap();
+        fx.cp.run_sync(name, &RunSettings::default()).await.unwrap();
+    }
+    let mut keys = fx.env_keys();
+    keys.sort();
+    assert_eq!(keys, ["A_API_KEY", "B_API_KEY", "LOG_LEVEL"]);
+
+    // Without remove_secrets, a delete makes no request at all.
+    fx.cp
+        .create_sync(fx.with_schema("c", Some("C_{{secretKey}}"), None))
+        .await
+        .unwrap();
+    fx.emu.clear_requests();
+    fx.cp.delete_sync("c").unwrap();
+    assert!(fx.emu.requests().is_empty());
+
+    // With it: a's keys go (one GET, one PUT), then a is gone; b and the unmanaged key stay.
+    let (last, run) = fx
+        .cp
+        .delete_sync_removing_secrets("a", &RunSettings::default())
+        .await
+        .unwrap();
+    assert_eq!(run.deleted, ["A_API_KEY"]);
+    assert_eq!(fx.emu.request_count(Some("PUT"), None), 1);
+    assert_eq!(fx.emu.request_count(None, None), 2);
+    let mut keys = fx.env_keys();
+    keys.sort();
+    assert_eq!(keys, ["B_API_KEY", "LOG_LEVEL"]);
+    // The returned sync records the removal.
+    assert_eq!(last.last_remove.status.as_deref(), Some("succeeded"));
+    assert_eq!(last.last_remove.job_id.as_deref(), Some(run.id.as_str()));
+    assert!(last.last_remove.succeeded_at.is_some());
+    assert!(matches!(
+        fx.cp.get_sync("a"),
+        Err(ControlError::NotFound { what: "sync", .. })
+    ));
+    assert!(fx.cp.history("a", None).is_err());
+    assert!(fx.cp.get_run(&run.id).is_err(), "its runs went with it");
+    // b's records survived: its next run changes nothing.
+    fx.emu.clear_requests();
+    let again = fx.cp.run_sync("b", &RunSettings::default()).await.unwrap();
+    assert!(again.deployment_id.is_none());
+    assert_eq!(fx.emu.request_count(Some("PUT"), None), 0);
+
+    // A sync that never wrote anything: removal makes no PUT, the sync is deleted.
+    fx.cp
+        .create_sync(fx.with_schema("d", Some("D_{{secretKey}}"), None))
+        .await
+        .unwrap();
+    fx.emu.clear_requests();
+    let (_, run) = fx
+        .cp
+        .delete_sync_removing_secrets("d", &RunSettings::default())
+        .await
+        .unwrap();
+    assert!(run.deleted.is_empty() && run.deployment_id.is_none());
+    assert_eq!(fx.emu.request_count(Some("PUT"), None), 0);
+    assert!(fx.cp.get_sync("d").is_err());
+    let err = fx
+        .cp
+        .delete_sync_removing_secrets("d", &RunSettings::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ControlError::NotFound { .. }), "{err}");
+}
+
+#[tokio::test]
+async fn a_failed_removal_keeps_the_sync() {
+    let fx = fx().await;
+    fx.cp
+        .create_sync(fx.with_schema("a", Some("A_{{secretKey}}"), None))
+        .await
+        .unwrap();
+    fx.cp.run_sync("a", &RunSettings::default()).await.unwrap();
+    let fault = fx.emu.add_fault(Fault {
+        method: Some("PUT".into()),
+        path_pattern: Some("^/v2/apps/".into()),
+        ..Fault::new(FaultKind::Status {
+            status: 500,
+            retry_after: None,
+            body: None,
+        })
+    });
+    let err = fx
+        .cp
+        .delete_sync_removing_secrets("a", &RunSettings::default())
+        .await
+        .unwrap_err();
+    let ControlError::RemoveBeforeDeleteFailed { name, run, cause } = &err else {
+        panic!("{err}");
+    };
+    assert_eq!(name, "a");
+    assert_eq!(run.status.as_str(), "failed");
+    assert!(
+        matches!(**cause, ControlError::Sync(_) | ControlError::Api(_)),
+        "{cause}"
+    );
+    assert!(err.to_string().contains("was not deleted"), "{err}");
+    // Kept, with the failure recorded; the key is still on the app.
+    let kept = fx.cp.get_sync("a").unwrap();
+    assert_eq!(kept.last_remove.status.as_deref(), Some("failed"));
+    assert!(fx.env_keys().contains(&"A_API_KEY".to_owned()));
+    assert_eq!(fx.cp.history("a", None).unwrap()[0].id, run.id);
+
+    fx.emu.remove_fault(fault);
+    let (_, run) = fx
+        .cp
+        .delete_sync_removing_secrets("a", &RunSettings::default())
+        .await
+        .unwrap();
+    assert_eq!(run.deleted, ["A_API_KEY"]);
+    assert!(fx.cp.get_sync("a").is_err());
 }

@@ -705,3 +705,67 @@ def test_infisical_source(cli: Cli, emu: Emulator) -> None:
         assert "INF_STRIPE_KEY" in _envs(emu, app["id"])
         assert CANARY_VALUE not in "".join(cli.outputs)
         assert inf.client_secret not in "".join(cli.outputs)
+
+
+def test_syncs_delete_with_remove_secrets(cli: Cli, emu: Emulator, tmp_path: Path) -> None:
+    app = emu.seed_app(make_spec("shop"))
+    cli.connect()
+    for name, prefix in (("a", "A"), ("b", "B"), ("c", "C")):
+        env = _write(tmp_path / f"{name}.env", f"TOKEN={CANARY_VALUE}\n")
+        cli(*_sync_args(name, "shop", env, "--key-schema", prefix + "_{{secretKey}}"))
+        cli("syncs", "run", name)
+    assert {"A_TOKEN", "B_TOKEN", "C_TOKEN"} <= set(_envs(emu, app["id"]))
+
+    emu.clear_requests()
+    out = cli("syncs", "delete", "a", "--remove-secrets").stdout
+    assert "deleted 1" in out and "deleted sync a" in out
+    assert emu.request_count(method="PUT") == 1
+    envs = _envs(emu, app["id"])
+    assert "A_TOKEN" not in envs and {"B_TOKEN", "C_TOKEN", "LOG_LEVEL", "API_KEY"} <= set(envs)
+
+    gone = cli.json("syncs", "delete", "b", "--remove-secrets")["secretSync"]
+    assert gone["name"] == "b" and gone["removeStatus"] == "succeeded"
+    assert gone["destination"] == "digital-ocean-app-platform"
+    assert [s["secretSync"]["name"] for s in cli.json("syncs", "list")] == ["c"]
+
+    # A failed removal keeps the sync: exit 1, one clear line; --json prints the failed run.
+    emu.add_fault("status", method="PUT", path=f"^/v2/apps/{app['id']}$", status=500)
+    # (The retries of the 500s take over a second, so a progress line may come first.)
+    err = cli("syncs", "delete", "c", "--remove-secrets", code=1).stderr.strip().splitlines()
+    assert err[-1].startswith('do-envsync: error: sync "c" was not deleted: removing its secrets')
+    r = cli("syncs", "delete", "c", "--remove-secrets", "--json", code=1)
+    assert json.loads(r.stdout)["status"] == "failed"
+    emu.clear_faults()
+    assert cli.json("syncs", "get", "c")["secretSync"]["removeStatus"] == "failed"
+    assert "C_TOKEN" in _envs(emu, app["id"])
+
+    # Without --remove-secrets: the record only, no request.
+    emu.clear_requests()
+    assert "the app was not changed" in cli("syncs", "delete", "c").stdout
+    assert emu.requests() == [] and "C_TOKEN" in _envs(emu, app["id"])
+    assert "give --remove-secrets" in cli.error("syncs", "delete", "nope", "--wait")
+    assert "not found" in cli.error("syncs", "delete", "nope", "--remove-secrets")
+    assert CANARY_VALUE not in "".join(cli.outputs)
+
+
+def test_connections_apps(cli: Cli, emu: Emulator) -> None:
+    for i in range(210):
+        emu.seed_app(make_spec(f"app-{i:03d}"))
+    cli.connect()
+    emu.clear_requests()
+    table = cli("connections", "apps", "emu").stdout.splitlines()
+    assert table[0].split() == ["ID", "NAME", "REGION", "UPDATED"]
+    rows = [line.split() for line in table[1:]]
+    assert sorted(r[1] for r in rows) == [f"app-{i:03d}" for i in range(210)]
+    assert all(r[2] == "nyc" for r in rows) and len({r[0] for r in rows}) == 210
+    assert emu.request_count(method="GET", path="/v2/apps") == 2  # 200 + 10, with the stored token
+
+    emu.clear_requests()
+    listed = cli.json("connections", "apps", "emu")
+    assert isinstance(listed, list) and len(listed) == 210
+    assert sorted(a["spec"]["name"] for a in listed) == [f"app-{i:03d}" for i in range(210)]
+    assert emu.request_count(method="GET", path="/v2/apps") == 2
+
+    line = cli.error("connections", "apps", "nope")
+    assert 'connection "nope" not found' in line
+    assert emu.token not in "".join(cli.outputs)

@@ -167,7 +167,11 @@ def test_sync_update_patch_and_overlap(store: Store, emu: Emulator) -> None:
     assert store.syncs.get("b").version == b.version
     moved = store.syncs.update("a", options={"environment": "prod"}, description="x")
     assert moved.version == a.version + 1 and moved.options["keySchema"] == "A_{{secretKey}}"
-    assert moved.to_dict()["secretSync"]["environment"] == "prod" and moved.app_id == app["id"]
+    d = moved.to_dict()["secretSync"]
+    # `{{environment}}` lives in syncOptions; the top-level field is Infisical's own
+    # (an object for an Infisical source, null here).
+    assert d["syncOptions"]["environment"] == "prod" and d["environment"] is None
+    assert moved.environment == "prod" and moved.app_id == app["id"]
 
 
 def test_watch_with_stop_event(store: Store, emu: Emulator, tmp_path: Path) -> None:
@@ -248,3 +252,170 @@ def test_empty_source_is_refused(store: Store, emu: Emulator, tmp_path: Path) ->
 
 def current_html(store: Store) -> str:
     return "".join(s._repr_html_() for s in store.syncs.list())
+
+
+def _env_keys(emu: Emulator, app_id: str) -> set[str]:
+    app = next(x for x in emu.apps() if x["id"] == app_id)
+    return {e["key"] for e in app["spec"].get("envs", [])}
+
+
+def test_delete_with_remove_secrets(store: Store, emu: Emulator) -> None:
+    app = emu.seed_app(make_spec("shop"))
+    store.connections.create("emu", emu.token, base_url=emu.base_url)
+    for name, schema in (("a", "A_{{secretKey}}"), ("b", "B_{{secretKey}}")):
+        store.syncs.create(name, "emu", "shop", sources.inline({"X": "1"}), {"key_schema": schema})
+        store.syncs.run(name)
+    unmanaged = _env_keys(emu, app["id"]) - {"A_X", "B_X"}
+    assert unmanaged and {"A_X", "B_X"} <= _env_keys(emu, app["id"])
+
+    emu.clear_requests()
+    gone = store.syncs.delete("a", remove_secrets=True)
+    # Only a's key went, in one PUT; b's key and the keys nobody manages stay.
+    assert emu.request_count(method="PUT") == 1
+    assert _env_keys(emu, app["id"]) == unmanaged | {"B_X"}
+    assert gone.name == "a" and gone.remove_status == "succeeded"
+    assert gone.last_remove_job_id is not None and gone.last_removed_at is not None
+    assert gone.last_remove_message is not None and "deleted 1" in gone.last_remove_message
+    with pytest.raises(ObjectNotFoundError):
+        store.syncs.get("a")
+    assert [s.name for s in store.syncs.list()] == ["b"]
+
+    # The default deletes the record only, without a single request.
+    emu.clear_requests()
+    store.syncs.delete("b")
+    assert emu.requests() == [] and "B_X" in _env_keys(emu, app["id"])
+
+
+def test_failed_removal_keeps_the_sync(store: Store, emu: Emulator) -> None:
+    app = emu.seed_app(make_spec("shop"))
+    store.connections.create("emu", emu.token, base_url=emu.base_url)
+    store.syncs.create(
+        "a", "emu", "shop", sources.inline({"X": "1"}), {"key_schema": "A_{{secretKey}}"}
+    )
+    store.syncs.run("a")
+    emu.add_fault("status", method="PUT", path=f"^/v2/apps/{app['id']}$", status=500)
+    with pytest.raises(SyncRunError, match="was not deleted") as info:
+        store.syncs.delete("a", remove_secrets=True)
+    assert info.value.run is not None and info.value.run.status == "failed"
+    assert info.value.__cause__ is not None
+    kept = store.syncs.get("a")
+    assert kept.remove_status == "failed" and "A_X" in _env_keys(emu, app["id"])
+    assert store.syncs.history("a")[0].id == info.value.run.id
+    emu.clear_faults()
+    store.syncs.delete("a", remove_secrets=True)
+    assert "A_X" not in _env_keys(emu, app["id"])
+
+
+def test_connection_apps_are_listed_lazily(store: Store, emu: Emulator) -> None:
+    from do_envsync.models import App
+
+    for i in range(450):
+        emu.seed_app(make_spec(f"app-{i:03d}"))
+    store.connections.create("emu", emu.token, base_url=emu.base_url)
+    emu.clear_requests()
+    apps = store.connections.apps("emu")
+    assert emu.request_count(method="GET", path="/v2/apps") == 0  # nothing until iterated
+    first = next(apps)
+    assert isinstance(first, App) and first.spec is not None
+    assert emu.request_count(method="GET", path="/v2/apps") == 1  # one page, not all three
+    names = [first.spec.name] + [a.spec.name for a in apps if a.spec is not None]
+    assert sorted(names) == [f"app-{i:03d}" for i in range(450)]
+    assert emu.request_count(method="GET", path="/v2/apps") == 3  # 200 + 200 + 50
+
+    emu.clear_requests()
+    with pytest.raises(ObjectNotFoundError) as info:
+        store.connections.apps("nope")
+    assert info.value.kind == "connection" and emu.requests() == []
+
+
+_INFISICAL_SYNC_KEYS = {
+    # Infisical's App Platform sync as its API answers it (zod BaseSecretSyncSchema + the
+    # DigitalOcean extension): key -> allowed JSON types.
+    "id": (str,),
+    "name": (str,),
+    "description": (str, type(None)),
+    "destination": (str,),
+    "isAutoSyncEnabled": (bool,),
+    "version": (int,),
+    "destinationConfig": (dict,),
+    "syncOptions": (dict,),
+    "projectId": (str, type(None)),
+    "folderId": (str, type(None)),
+    "connectionId": (str,),
+    "createdAt": (str,),
+    "updatedAt": (str,),
+    "syncStatus": (str, type(None)),
+    "lastSyncJobId": (str, type(None)),
+    "lastSyncMessage": (str, type(None)),
+    "lastSyncedAt": (str, type(None)),
+    "importStatus": (str, type(None)),
+    "lastImportJobId": (str, type(None)),
+    "lastImportMessage": (str, type(None)),
+    "lastImportedAt": (str, type(None)),
+    "removeStatus": (str, type(None)),
+    "lastRemoveJobId": (str, type(None)),
+    "lastRemoveMessage": (str, type(None)),
+    "lastRemovedAt": (str, type(None)),
+    "connection": (dict,),
+    "environment": (dict, type(None)),
+    "folder": (dict, type(None)),
+}
+
+
+def test_to_dict_has_infisicals_api_shape(store: Store, emu: Emulator) -> None:
+    emu.seed_app(make_spec("shop"))
+    conn = store.connections.create("emu", emu.token, base_url=emu.base_url).to_dict()
+    c = conn["appConnection"]
+    assert {"orgId", "projectId", "project"} <= c.keys()
+    assert c["orgId"] is None and c["projectId"] is None and c["app"] == "digital-ocean"
+
+    # The docs' "digital-ocean" is accepted as an alias on input; output is the API's name.
+    sync = store.syncs.create(
+        "s",
+        "emu",
+        "shop",
+        sources.inline({"X": "1"}),
+        {
+            "key_schema": "S_{{environment}}_{{secretKey}}",
+            "environment": "prod",
+            "auto_sync_enabled": False,
+        },
+        destination="digital-ocean",
+    )
+    d = sync.to_dict()["secretSync"]
+    for key, types in _INFISICAL_SYNC_KEYS.items():
+        assert key in d, key
+        assert isinstance(d[key], types), key
+        assert (bool in types) == isinstance(d[key], bool), key  # bools are not ints here
+    assert d["destination"] == "digital-ocean-app-platform"
+    assert d["isAutoSyncEnabled"] is False and d["connection"]["app"] == "digital-ocean"
+    assert d["environment"] is None and d["projectId"] is None and d["folder"] is None
+    assert d["syncOptions"]["environment"] == "prod" and sync.environment == "prod"
+    with pytest.raises(ConfigurationError) as info:
+        store.syncs.create(
+            "t",
+            "emu",
+            "shop",
+            sources.inline({"X": "1"}),
+            {"key_schema": "T_{{secretKey}}"},
+            destination="heroku",
+        )
+    assert info.value.field == "destination"
+    assert [s.name for s in store.syncs.list()] == ["s"]
+
+    inf = store.syncs.create(
+        "inf",
+        "emu",
+        "shop",
+        sources.infisical(
+            "proj-9",
+            "staging",
+            client_id="cid",
+            client_secret_env="TEST_CONTROL_UNSET_SECRET",
+            secret_path="/web",
+        ),
+        {"key_schema": "I_{{secretKey}}"},
+    ).to_dict()["secretSync"]
+    assert inf["projectId"] == "proj-9"
+    assert inf["environment"] == {"slug": "staging", "name": None, "id": None}
+    assert inf["folder"] == {"id": None, "path": "/web"}

@@ -20,11 +20,13 @@ import html
 import json
 import os
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ._transport import loads
 from .display import run_summary, runs_html
+from .models import App
 
 if TYPE_CHECKING:
     from .sync import Store, SyncPlan
@@ -120,7 +122,9 @@ class SecretSync:
     last_synced_at: str | None
     remove_status: str | None
     last_remove_message: str | None
-    _raw: dict[str, Any] = field(repr=False, compare=False)
+    last_remove_job_id: str | None = None
+    last_removed_at: str | None = None
+    _raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_json(cls, text: str) -> SecretSync:
@@ -128,6 +132,12 @@ class SecretSync:
         s = raw["secretSync"]
         dest = s.get("destinationConfig") or {}
         conn = s.get("connection") or {}
+        options = s.get("syncOptions") or {}
+        # The `{{environment}}` value; the top-level `environment` is Infisical's
+        # `{slug, name, id}` of an Infisical source (or a string in older outputs).
+        environment = options.get("environment")
+        if environment is None and isinstance(s.get("environment"), str):
+            environment = s["environment"]
         return cls(
             id=s["id"],
             name=s["name"],
@@ -136,9 +146,9 @@ class SecretSync:
             connection_name=conn.get("name"),
             app_id=dest.get("appId", ""),
             app_name=dest.get("appName"),
-            environment=s.get("environment"),
+            environment=environment,
             source=dict(s.get("source") or {}),
-            options=dict(s.get("syncOptions") or {}),
+            options=dict(options),
             is_enabled=bool(s.get("isEnabled", True)),
             version=int(s.get("version", 1)),
             sync_status=s.get("syncStatus"),
@@ -147,11 +157,15 @@ class SecretSync:
             last_synced_at=s.get("lastSyncedAt"),
             remove_status=s.get("removeStatus"),
             last_remove_message=s.get("lastRemoveMessage"),
+            last_remove_job_id=s.get("lastRemoveJobId"),
+            last_removed_at=s.get("lastRemovedAt"),
             _raw=raw,
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """Infisical's shape: `{"secretSync": {...}}` (source secrets never included)."""
+        """Infisical's shape as its API answers it: `{"secretSync": {...}}` with
+        `destination: "digital-ocean-app-platform"`, `isAutoSyncEnabled`, `projectId`,
+        `environment`, `folder` (source secrets never included)."""
         return json.loads(json.dumps(self._raw))  # type: ignore[no-any-return]
 
     def _repr_html_(self) -> str:
@@ -322,8 +336,21 @@ class Connections:
         from the store too; apps are never touched)."""
         return Connection.from_json(self._native.delete_connection(id_or_name, force))
 
+    def apps(self, id_or_name: str) -> Iterator[App]:
+        """The apps the connection's token can see, as `client.apps.list()` gives them: a
+        lazy iterator over `GET /v2/apps` pages (200 apps each), fetched as you iterate,
+        with the stored token and base URL. An unknown connection raises
+        `ObjectNotFoundError` here, before any request."""
+        return _app_items(self._native.connection_apps(id_or_name))
+
     def __iter__(self) -> Any:
         return iter(self.list())
+
+
+def _app_items(pages: Iterable[list[bytes]]) -> Iterator[App]:
+    for page in pages:
+        for item in page:
+            yield App(loads(item))
 
 
 def _source_json(source: Mapping[str, Any] | str | os.PathLike[str]) -> str:
@@ -352,11 +379,14 @@ class Syncs:
         is_enabled: bool = True,
         *,
         base_dir: str | os.PathLike[str] | None = None,
+        destination: str | None = None,
     ) -> SecretSync:
         """`app` is an id or a name, resolved through the connection to
         `destinationConfig {appId, appName}`. Relative source paths resolve against `base_dir`
-        (default: the current directory) and are stored absolute."""
-        spec = {
+        (default: the current directory) and are stored absolute. `destination`, when given,
+        must be `"digital-ocean-app-platform"` (Infisical's name) or the docs'
+        `"digital-ocean"`."""
+        spec: dict[str, Any] = {
             "name": name,
             "connection": connection,
             "app": app,
@@ -364,6 +394,8 @@ class Syncs:
             "isEnabled": is_enabled,
             "syncOptions": _options(options) or {},
         }
+        if destination is not None:
+            spec["destination"] = destination
         return SecretSync.from_json(
             self._native.create_sync(
                 json.dumps(spec), _source_json(source), os.fspath(base_dir or os.getcwd())
@@ -403,10 +435,26 @@ class Syncs:
             )
         )
 
-    def delete(self, id_or_name: str) -> SecretSync:
-        """Deletes the sync and its run history from the store; the app is not touched (use
-        `remove_secrets` first to take its keys off the app)."""
-        return SecretSync.from_json(self._native.delete_sync(id_or_name))
+    def delete(
+        self,
+        id_or_name: str,
+        *,
+        remove_secrets: bool = False,
+        wait: bool = False,
+        lock_timeout: float = 30.0,
+    ) -> SecretSync:
+        """Deletes the sync and its run history from the store. By default the app is not
+        touched. With `remove_secrets=True`, the sync's keys are taken off the app first,
+        exactly as `remove_secrets` does (only the keys it owns; at most one PUT, none when
+        there is nothing to remove; recorded as a run), and the sync is deleted only once
+        that succeeded: a failed removal raises `SyncRunError` (`run` is the failed run,
+        `__cause__` the typed error) and the sync is kept. The returned sync is the one
+        just before the delete: its `remove_status`/`last_remove_message` describe the
+        removal."""
+        if not remove_secrets:
+            return SecretSync.from_json(self._native.delete_sync(id_or_name))
+        sync, _run = self._native.delete_sync_removing_secrets(id_or_name, wait, lock_timeout)
+        return SecretSync.from_json(sync)
 
     def plan(self, id_or_name: str) -> SyncPlan:
         """Reads the source and the app and plans, changing nothing (one GET)."""

@@ -13,6 +13,7 @@
 //! app = "web"                          # app name or id
 //! description = "..."                  # optional
 //! enabled = true                       # optional, default true
+//! destination = "digital-ocean-app-platform"  # optional ("digital-ocean" also accepted)
 //! [syncs.source]
 //! type = "dotenv"
 //! paths = [".env.prod"]                # relative to this file's directory
@@ -296,6 +297,10 @@ impl ConfigFile {
             let app = t.required("app")?;
             let description = t.string("description")?;
             let enabled = t.bool("enabled")?;
+            // Optional and checked only: Infisical's name, or its docs' `digital-ocean`.
+            if let Some(dest) = t.string("destination")? {
+                super::syncs::check_destination(&t.at("destination"), &dest)?;
+            }
             let source = t
                 .table("source")?
                 .ok_or_else(|| invalid(t.at("source"), "is required"))?;

@@ -154,12 +154,17 @@ impl Connection {
         }
     }
 
-    /// Infisical's `{"appConnection": {...}}` shape; `credentials` is always `{}`.
+    /// Infisical's `{"appConnection": {...}}` shape; `credentials` is always `{}`. The
+    /// organization and project fields of Infisical's answer (`orgId`, `projectId`,
+    /// `project`) are `null`: a connection here belongs to no Infisical organization.
     pub fn to_json(&self) -> Value {
         json!({"appConnection": {
             "id": self.id,
             "name": self.name,
             "description": self.description,
+            "orgId": null,
+            "projectId": null,
+            "project": null,
             "app": "digital-ocean",
             "method": "api-token",
             "credentials": {},

@@ -56,6 +56,14 @@ pub enum ControlError {
         phase: String,
         rolled_back: bool,
     },
+    /// `delete(remove_secrets)`: removing the sync's secrets failed (the run is recorded),
+    /// so the sync was kept.
+    #[error("sync {name:?} was not deleted: removing its secrets failed (job {}): {cause}", .run.id)]
+    RemoveBeforeDeleteFailed {
+        name: String,
+        run: Box<SyncRun>,
+        cause: Box<ControlError>,
+    },
     /// The run was recorded as failed; `cause` says why.
     #[error("{} {} failed (job {}): {cause}", .run.kind, .run.sync_name, .run.id)]
     RunFailed {

@@ -31,10 +31,10 @@ use parking_lot::Mutex;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 
-use crate::client::{operation, Client, ClientBuilder, Error as ApiError, ACCOUNT_GET};
+use crate::client::{operation, Client, ClientBuilder, Error as ApiError, Pages, ACCOUNT_GET};
 use crate::sources::SourceSpec;
 use crate::store::crypto::{CryptoError, MasterKey};
-use crate::store::{ConnectionRecord, Store, SyncRecord};
+use crate::store::{ConnectionRecord, Store, SyncDelete, SyncRecord};
 use crate::sync::plan::COMPONENT_KINDS;
 
 pub use config_file::{apply_config, ConfigAction, ConfigFile, ConfigItem, ConfigReport};
@@ -42,7 +42,10 @@ pub use connections::{Connection, ConnectionPatch, NewConnection, UNSUPPORTED_FI
 pub use error::ControlError;
 pub use runner::RunAllProgress;
 pub use runs::{RunSettings, RunStatus, SyncRun};
-pub use syncs::{NewSync, SyncConfig, SyncOptionsInput, SyncPatch, SyncSettings};
+pub use syncs::{
+    NewSync, SyncConfig, SyncOptionsInput, SyncPatch, SyncSettings, DESTINATION,
+    DESTINATION_DOCS_ALIAS,
+};
 pub use validate::{MAX_DESCRIPTION_LEN, MAX_NAME_LEN};
 
 pub use crate::client::DEFAULT_BASE_URL;
@@ -363,6 +366,16 @@ impl ControlPlane {
         Ok(client)
     }
 
+    /// The apps the connection's token can see: a lazy cursor over `GET /v2/apps`
+    /// (200 per page, following `links.pages.next`), with the connection's sealed token
+    /// and base URL. No request is made until the first page is asked for.
+    pub fn connection_apps(&self, id_or_name: &str) -> Result<Pages, ControlError> {
+        let connection = self.get_connection(id_or_name)?;
+        let client = self.client_for(&connection)?;
+        let list = operation("list").expect("the operation table has apps_list");
+        Ok(client.pages(list, &[], &[]))
+    }
+
     // ----- syncs -------------------------------------------------------------------
 
     fn sync_record(&self, id_or_name: &str) -> Result<SyncRecord, ControlError> {
@@ -659,6 +672,50 @@ impl ControlPlane {
         }
         // Status fields may have moved meanwhile (a run); return what is stored now.
         self.get_sync(&rec.id)
+    }
+
+    /// Removes the sync's secrets from its app (as [`remove_secrets`](Self::remove_secrets):
+    /// only the keys it owns, at most one PUT, recorded as a run), then deletes the sync
+    /// and its runs. Returns the sync as it was just before the delete (its `removeStatus`
+    /// and `lastRemove*` fields describe the removal) and the removal run.
+    ///
+    /// When the removal fails, the sync is kept and
+    /// [`ControlError::RemoveBeforeDeleteFailed`] says why. When a sync run started
+    /// meanwhile (it may have put keys back), the sync is kept too
+    /// ([`ControlError::Concurrent`]).
+    pub async fn delete_sync_removing_secrets(
+        &self,
+        id_or_name: &str,
+        settings: &RunSettings,
+    ) -> Result<(SyncConfig, SyncRun), ControlError> {
+        let rec = self.sync_record(id_or_name)?;
+        let last_sync_job = rec.last_sync.job_id.clone();
+        let run = match self.remove_secrets(&rec.id, settings).await {
+            Ok(run) => run,
+            Err(ControlError::RunFailed { run, cause }) => {
+                return Err(ControlError::RemoveBeforeDeleteFailed {
+                    name: rec.name,
+                    run,
+                    cause,
+                })
+            }
+            Err(other) => return Err(other),
+        };
+        let config = self.get_sync(&rec.id)?;
+        let id = rec.id.clone();
+        let outcome = self
+            .db(move |s| Ok(s.delete_sync_unless_ran(&id, last_sync_job.as_deref())?))
+            .await?;
+        match outcome {
+            SyncDelete::Deleted => Ok((config, run)),
+            SyncDelete::Missing => Err(ControlError::not_found("sync", id_or_name)),
+            SyncDelete::RanMeanwhile => Err(ControlError::Concurrent {
+                message: format!(
+                    "sync {:?} ran while its secrets were being removed, so it was not deleted (the run may have put keys back); delete it again",
+                    rec.name
+                ),
+            }),
+        }
     }
 
     /// Deletes the sync and its runs. The app and its env vars are left as they are.

@@ -1,5 +1,6 @@
 //! Secret syncs: a source, a connection and an App Platform app, with the engine's
-//! options. Infisical's DigitalOcean App Platform secret sync (`destination: "digital-ocean"`).
+//! options. Infisical's DigitalOcean App Platform secret sync, in the shape its API
+//! answers (`destination: "digital-ocean-app-platform"`; see [`SyncConfig::to_json`]).
 
 use std::path::PathBuf;
 
@@ -15,6 +16,26 @@ use crate::sync::{InitialSyncBehavior, KeySchema, Scope, SyncOptions, Targets, V
 
 /// Longest `secretPath`.
 pub const MAX_SECRET_PATH_LEN: usize = 1024;
+
+/// Infisical's destination name for App Platform syncs, as its API answers it
+/// (`SecretSync.DigitalOceanAppPlatform`).
+pub const DESTINATION: &str = "digital-ocean-app-platform";
+
+/// The name Infisical's documentation sample uses; accepted on input as an alias.
+pub const DESTINATION_DOCS_ALIAS: &str = "digital-ocean";
+
+/// Accepts a destination given on input: Infisical's own name or the docs' alias.
+pub(crate) fn check_destination(field: &str, value: &str) -> Result<(), ControlError> {
+    if value == DESTINATION || value == DESTINATION_DOCS_ALIAS {
+        return Ok(());
+    }
+    Err(ControlError::invalid(
+        field,
+        format!(
+            "unsupported destination {value:?}: do-envsync syncs to {DESTINATION:?} (also accepted as {DESTINATION_DOCS_ALIAS:?})"
+        ),
+    ))
+}
 
 /// Sync options as given: every field optional. On create, absent fields take their
 /// defaults; on update, absent fields keep their current values. The nullable ones
@@ -200,10 +221,12 @@ impl SyncSettings {
         })
     }
 
-    /// Infisical's `syncOptions` (plus this tool's fields).
+    /// Infisical's `syncOptions` (plus this tool's fields, among them `environment`, the
+    /// value of `{{environment}}`).
     pub fn to_json(&self) -> Value {
         json!({
             "initialSyncBehavior": self.initial_sync_behavior.as_str(),
+            "environment": self.environment,
             "keySchema": self.key_schema.as_ref().map(KeySchema::as_str),
             "autoSyncEnabled": self.auto_sync_enabled,
             "disableSecretDeletion": self.disable_secret_deletion,
@@ -215,9 +238,7 @@ impl SyncSettings {
 
     /// The stored form: `syncOptions` with `environment`.
     pub(crate) fn to_stored(&self) -> String {
-        let mut v = self.to_json();
-        v["environment"] = json!(self.environment);
-        v.to_string()
+        self.to_json().to_string()
     }
 
     pub(crate) fn from_stored(text: &str) -> Result<Self, ControlError> {
@@ -251,7 +272,8 @@ pub struct NewSync {
 impl NewSync {
     /// From a JSON object: `name`, `connection`/`connectionId`, `app` or
     /// `destinationConfig: {appId | appName}`, `source`, `syncOptions`/`options`,
-    /// `environment`, `description`, `isEnabled`, `secretPath`.
+    /// `environment`, `description`, `isEnabled`, `isAutoSyncEnabled`, `secretPath`, and
+    /// `destination` (`digital-ocean-app-platform`, or the docs' `digital-ocean`; checked only).
     pub fn from_json(value: &Value, base_dir: impl Into<PathBuf>) -> Result<Self, ControlError> {
         let mut p = SyncFields::parse(value)?;
         let required = |v: Option<String>, field: &str| {
@@ -351,11 +373,24 @@ impl SyncFields {
             }
             app = id.or(by_name);
         }
+        if let Some(dest) = f.string(&["destination"])? {
+            check_destination("destination", &dest)?;
+        }
         let source = f.value(&["source"])?;
         let mut options = match f.value(&["syncOptions", "sync_options", "options"])? {
             Some(v) => SyncOptionsInput::from_json(&v)?,
             None => SyncOptionsInput::default(),
         };
+        // Infisical's API has the auto-sync flag at the top level.
+        if let Some(auto) = f.bool(&["isAutoSyncEnabled", "is_auto_sync_enabled"])? {
+            if options.auto_sync_enabled.is_some() {
+                return Err(ControlError::invalid(
+                    "isAutoSyncEnabled",
+                    "given both at the top level and in syncOptions",
+                ));
+            }
+            options.auto_sync_enabled = Some(auto);
+        }
         if let Some(env) = f.nullable_string(&["environment"])? {
             if options.environment.is_some() {
                 return Err(ControlError::invalid(
@@ -432,19 +467,30 @@ impl SyncConfig {
         self.settings.engine_options()
     }
 
-    /// Infisical's `{"secretSync": {...}}` shape.
+    /// Infisical's `{"secretSync": {...}}` shape, as Infisical's API answers it (its zod
+    /// schemas, not the documentation sample): `destination: "digital-ocean-app-platform"`,
+    /// `isAutoSyncEnabled` at the top level, and `projectId`, `folderId`, `environment`
+    /// (`{slug, name, id}`) and `folder` (`{id, path}`), filled from an Infisical source and
+    /// `null` otherwise (and where Infisical would know a value we do not, such as an id).
+    /// This tool's own fields come on top: `isEnabled`, `source`, `secretPath`, and in
+    /// `syncOptions` the `{{environment}}` value, `autoSyncEnabled`, components, type, scope.
     pub fn to_json(&self) -> Value {
+        let origin = InfisicalOrigin::of(&self.source);
         json!({"secretSync": {
             "id": self.id,
             "name": self.name,
             "description": self.description,
-            "destination": "digital-ocean",
+            "destination": DESTINATION,
+            "isAutoSyncEnabled": self.settings.auto_sync_enabled,
+            "version": self.version,
+            "projectId": origin.as_ref().map(|o| o.project_id.as_str()),
+            "folderId": null,
             "connectionId": self.connection_id,
             "connection": {"id": self.connection_id, "name": self.connection_name, "app": "digital-ocean"},
+            "environment": origin.as_ref().map(|o| json!({"slug": o.environment, "name": null, "id": null})),
+            "folder": origin.as_ref().map(|o| json!({"id": null, "path": o.secret_path})),
             "isEnabled": self.is_enabled,
-            "version": self.version,
             "source": self.source,
-            "environment": self.settings.environment,
             "secretPath": self.secret_path,
             "syncOptions": self.settings.to_json(),
             "destinationConfig": {"appId": self.app_id, "appName": self.app_name},
@@ -463,6 +509,28 @@ impl SyncConfig {
             "createdAt": timestamp(&self.created_at),
             "updatedAt": timestamp(&self.updated_at),
         }})
+    }
+}
+
+/// Where an Infisical source reads from: what Infisical's answer would carry as the
+/// sync's project, environment and folder.
+struct InfisicalOrigin {
+    project_id: String,
+    environment: String,
+    secret_path: String,
+}
+
+impl InfisicalOrigin {
+    fn of(public_source: &Value) -> Option<Self> {
+        if public_source["type"].as_str() != Some("infisical") {
+            return None;
+        }
+        let text = |key: &str| public_source[key].as_str().map(str::to_owned);
+        Some(Self {
+            project_id: text("project_id")?,
+            environment: text("environment")?,
+            secret_path: text("secret_path").unwrap_or_else(|| "/".to_owned()),
+        })
     }
 }
 

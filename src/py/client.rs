@@ -237,9 +237,7 @@ impl NativeClient {
         let params: Vec<(&str, &str)> =
             path.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let pages = self.client.pages(self::op(op)?, &params, &query);
-        Ok(PageIterator {
-            pages: Arc::new(Mutex::new(PrefetchPages::new(pages))),
-        })
+        Ok(PageIterator::new(pages))
     }
 
     #[pyo3(signature = (app_id, secrets, store, *, environment=None, key_schema=None, disable_secret_deletion=false, initial_sync_behavior=None, components=None, var_type=None, scope=None))]
@@ -404,6 +402,15 @@ impl NativeClient {
 #[pyclass(module = "do_envsync._native", frozen)]
 pub struct PageIterator {
     pages: Arc<Mutex<PrefetchPages>>,
+}
+
+impl PageIterator {
+    /// A lazy page iterator over `pages` (reading ahead from the second page on).
+    pub(super) fn new(pages: crate::client::Pages) -> Self {
+        Self {
+            pages: Arc::new(Mutex::new(PrefetchPages::new(pages))),
+        }
+    }
 }
 
 #[pymethods]

@@ -10,12 +10,14 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use serde_json::{Map, Value};
 
+use super::client::PageIterator;
 use super::errors::to_pyerr;
 use super::runtime::runtime;
 use super::sync::{store_err, sync_err, NativeSyncPlan, Store};
 use crate::control::watch::{self, WatchSettings};
 use crate::control::{
     ConnectionPatch, ControlError, ControlPlane, NewConnection, NewSync, RunSettings, SyncPatch,
+    SyncRun,
 };
 use crate::sources::{SourceError, SourceSpec};
 use crate::sync::Engine;
@@ -110,23 +112,29 @@ fn control_err_in(py: Python<'_>, e: ControlError, phase: Phase) -> PyErr {
         ControlError::Store(s) => store_err(s),
         ControlError::Crypto(_) => exception(py, "MasterKeyError", &message, &[]),
         ControlError::DeploymentFailed { .. } => PyRuntimeError::new_err(message),
-        ControlError::RunFailed { run, cause } => {
-            let cause = control_err_in(py, *cause, Phase::Run);
-            let err = (|| -> PyResult<PyErr> {
-                let run_obj = py
-                    .import("do_envsync.control")?
-                    .getattr("SyncRun")?
-                    .call_method1("from_json", (run.to_json().to_string(),))?;
-                let cls = py.import("do_envsync.errors")?.getattr("SyncRunError")?;
-                let kw = PyDict::new(py);
-                kw.set_item("run", run_obj)?;
-                Ok(PyErr::from_value(cls.call((message.clone(),), Some(&kw))?))
-            })()
-            .unwrap_or_else(|e| e);
-            err.set_cause(py, Some(cause));
-            err
+        ControlError::RunFailed { run, cause }
+        | ControlError::RemoveBeforeDeleteFailed { run, cause, .. } => {
+            run_failed(py, &message, &run, *cause)
         }
     }
+}
+
+/// `SyncRunError(message, run=SyncRun)` with the typed cause as `__cause__`.
+fn run_failed(py: Python<'_>, message: &str, run: &SyncRun, cause: ControlError) -> PyErr {
+    let cause = control_err_in(py, cause, Phase::Run);
+    let err = (|| -> PyResult<PyErr> {
+        let run_obj = py
+            .import("do_envsync.control")?
+            .getattr("SyncRun")?
+            .call_method1("from_json", (run.to_json().to_string(),))?;
+        let cls = py.import("do_envsync.errors")?.getattr("SyncRunError")?;
+        let kw = PyDict::new(py);
+        kw.set_item("run", run_obj)?;
+        Ok(PyErr::from_value(cls.call((message,), Some(&kw))?))
+    })()
+    .unwrap_or_else(|e| e);
+    err.set_cause(py, Some(cause));
+    err
 }
 
 /// Runs `fut` on the shared runtime with the GIL released, interruptible by Ctrl-C.
@@ -299,6 +307,31 @@ impl NativeControl {
         py.detach(|| self.inner.delete_sync(id_or_name))
             .map(|s| s.to_json().to_string())
             .map_err(|e| control_err(e, Phase::Configure))
+    }
+
+    /// Removes the sync's secrets (one recorded run), then deletes it: (sync, run) JSON.
+    fn delete_sync_removing_secrets(
+        &self,
+        py: Python<'_>,
+        id_or_name: String,
+        wait: bool,
+        lock_timeout: f64,
+    ) -> PyResult<(String, String)> {
+        let settings = run_settings(wait, lock_timeout)?;
+        let cp = self.inner.clone();
+        let (sync, run) = block(py, Phase::Run, async move {
+            cp.delete_sync_removing_secrets(&id_or_name, &settings)
+                .await
+        })?;
+        Ok((sync.to_json().to_string(), run.to_json().to_string()))
+    }
+
+    /// The apps a stored connection can see, page by page (its own token and base URL).
+    fn connection_apps(&self, py: Python<'_>, id_or_name: &str) -> PyResult<PageIterator> {
+        let pages = py
+            .detach(|| self.inner.connection_apps(id_or_name))
+            .map_err(|e| control_err(e, Phase::Configure))?;
+        Ok(PageIterator::new(pages))
     }
 
     fn plan_sync(&self, py: Python<'_>, id_or_name: String) -> PyResult<NativeSyncPlan> {

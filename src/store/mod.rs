@@ -40,7 +40,7 @@ pub use connections::ConnectionRecord;
 pub use lock::AppLock;
 pub use runs::{RunKind, RunRecord};
 pub use schema::SCHEMA_VERSION;
-pub use syncs::{LastRun, SyncRecord};
+pub use syncs::{LastRun, SyncDelete, SyncRecord};
 
 /// Environment variable that overrides the state database path.
 pub const STATE_ENV_VAR: &str = "DO_ENVSYNC_STATE";

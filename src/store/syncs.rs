@@ -96,6 +96,16 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<SyncRecord> {
     })
 }
 
+/// What [`Store::delete_sync_unless_ran`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncDelete {
+    Deleted,
+    /// No such sync (deleted by someone else).
+    Missing,
+    /// A sync run started since the caller looked; nothing was deleted.
+    RanMeanwhile,
+}
+
 /// Which status columns a run updates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RunKind {
@@ -261,6 +271,38 @@ impl Store {
             .execute("DELETE FROM syncs WHERE id = ?1", [id])
             .map_err(self.sql())?;
         Ok(n == 1)
+    }
+
+    /// Deletes the sync only while its latest sync run is still `last_sync_job` (a sync
+    /// that ran meanwhile may have put keys back on the app). One transaction.
+    pub fn delete_sync_unless_ran(
+        &self,
+        id: &str,
+        last_sync_job: Option<&str>,
+    ) -> Result<SyncDelete, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(self.sql())?;
+        let current: Option<Option<String>> = tx
+            .query_row(
+                "SELECT last_sync_job_id FROM syncs WHERE id = ?1",
+                [id],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(self.sql())?;
+        let outcome = match current {
+            None => SyncDelete::Missing,
+            Some(job) if job.as_deref() != last_sync_job => SyncDelete::RanMeanwhile,
+            Some(_) => {
+                tx.execute("DELETE FROM syncs WHERE id = ?1", [id])
+                    .map_err(self.sql())?;
+                SyncDelete::Deleted
+            }
+        };
+        tx.commit().map_err(self.sql())?;
+        Ok(outcome)
     }
 
     fn sync_name_taken_or(&self, e: rusqlite::Error, name: &str) -> StoreError {

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterable
 from typing import Any
 
 from ..client import Client
 from ..errors import DigitalOceanError
+from ..models import App
 from . import _common as c
 
 
@@ -24,11 +26,8 @@ def find_app(client: Client, ref: str) -> Any:
     raise c.CliError(f"no app with id or name {ref!r}")
 
 
-def _list(args: argparse.Namespace) -> int:
-    apps = list(c.client(args).apps.list())
-    if args.json:
-        c.print_json([a.to_dict() for a in apps])
-        return 0
+def apps_table(apps: Iterable[App]) -> str:
+    """ID, name, region and last update of each app."""
     rows = []
     for app in apps:
         spec = app.spec
@@ -40,7 +39,15 @@ def _list(args: argparse.Namespace) -> int:
                 app.updated_at or "",
             )
         )
-    print(c.table(("ID", "NAME", "REGION", "UPDATED"), rows))
+    return c.table(("ID", "NAME", "REGION", "UPDATED"), rows)
+
+
+def _list(args: argparse.Namespace) -> int:
+    apps = c.client(args).apps.list()
+    if args.json:
+        c.print_json([a.to_dict() for a in apps])
+        return 0
+    print(apps_table(apps))
     return 0
 
 

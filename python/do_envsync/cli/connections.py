@@ -11,6 +11,7 @@ from typing import Any
 
 from ..control import Connection
 from . import _common as c
+from .apps import apps_table
 
 
 def _show(conn: Connection, as_json: bool) -> None:
@@ -90,6 +91,15 @@ def _delete(args: argparse.Namespace) -> int:
     return 0
 
 
+def _apps(args: argparse.Namespace) -> int:
+    apps = c.store(args).connections.apps(args.connection)
+    if args.json:
+        c.print_json([a.to_dict() for a in apps])
+        return 0
+    print(apps_table(apps))
+    return 0
+
+
 def register(sub: Any) -> None:
     conns = sub.add_parser("connections", help="DigitalOcean API connections").add_subparsers(
         dest="connections_command", required=True
@@ -124,6 +134,11 @@ def register(sub: Any) -> None:
     token_options(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_update)
+
+    p = conns.add_parser("apps", help="list the apps the connection's token can see")
+    p.add_argument("connection", help="id or name")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_apps)
 
     p = conns.add_parser("delete", help="delete a connection")
     p.add_argument("connection", help="id or name")

@@ -179,11 +179,32 @@ def _update(args: argparse.Namespace) -> int:
 
 
 def _delete(args: argparse.Namespace) -> int:
-    sync = c.store(args).syncs.delete(args.sync)
+    st = c.store(args)
+    if not args.remove_secrets:
+        if args.wait:
+            raise c.CliError("--wait follows the removal's deployment; give --remove-secrets")
+        sync = st.syncs.delete(args.sync)
+        if args.json:
+            c.print_json(sync.to_dict())
+        else:
+            print(f"deleted sync {sync.name} ({sync.id}); the app was not changed")
+        return 0
+    try:
+        with c.progress(f"removing the secrets of {args.sync}"):
+            sync = st.syncs.delete(
+                args.sync, remove_secrets=True, wait=args.wait, lock_timeout=args.lock_timeout
+            )
+    except SyncRunError as err:
+        if args.json and err.run is not None:
+            c.print_json(err.run.to_dict())
+        raise
     if args.json:
         c.print_json(sync.to_dict())
     else:
-        print(f"deleted sync {sync.name} ({sync.id}); the app was not changed")
+        print(
+            f"removed the secrets of {sync.name} from app {sync.app_name or sync.app_id}: "
+            f"{sync.last_remove_message or 'no changes'}; deleted sync {sync.name} ({sync.id})"
+        )
     return 0
 
 
@@ -336,8 +357,20 @@ def register(sub: Any) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_update)
 
-    p = syncs.add_parser("delete", help="delete a sync (the app is not changed)")
+    p = syncs.add_parser(
+        "delete", help="delete a sync (the app is not changed unless --remove-secrets)"
+    )
     p.add_argument("sync", help="id or name")
+    p.add_argument(
+        "--remove-secrets",
+        action="store_true",
+        help="first remove the keys the sync created and restore adopted ones (as "
+        "remove-secrets); the sync is kept if that fails",
+    )
+    p.add_argument(
+        "--wait", action="store_true", help="with --remove-secrets: follow the deployment"
+    )
+    p.add_argument("--lock-timeout", type=float, default=30.0, metavar="SECONDS")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_delete)
 
