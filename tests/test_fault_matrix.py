@@ -49,6 +49,9 @@ OPERATIONS = ["list", "get", "update", "propose", "follow"]
 # fault costs little, and enough attempts for two injected failures plus the success.
 TIMEOUT = 1.0
 MAX_ATTEMPTS = 3
+# The timeout fault holds the answer this long: far beyond the per-attempt timeout, so a
+# client without one would wait it out, which the elapsed time shows.
+TIMEOUT_FAULT_DELAY = 12.0
 # Apps seeded for `list`: one more than a page (200), so the listing takes two requests.
 LIST_APPS = 201
 
@@ -91,7 +94,7 @@ FAULTS = [
     Fault("503", "status", {"status": 503}, 2, retries=2),
     Fault("504", "status", {"status": 504}, 2, retries=2),
     Fault("connection reset", "reset", {}, 2, retries=2),
-    Fault("timeout", "delay", {"delay": TIMEOUT + 0.5}, 1, retries=1),
+    Fault("timeout", "delay", {"delay": TIMEOUT_FAULT_DELAY}, 1, retries=1),
     Fault(
         "429 without end",
         "status",
@@ -412,10 +415,17 @@ def test_fault_matrix(emu: Emulator, tmp_path: Path, matrix: Matrix, fault: Faul
         result = setup.run()
         setup.check(result)
         outcome = f"ok after {fault.retries} {'retry' if fault.retries == 1 else 'retries'}"
+        elapsed = time.monotonic() - t0
         # A request the client gave up on (timeout) is dropped unanswered and not logged.
         logged = 0 if fault.kind == "delay" else fault.retries
         if fault.kind == "delay":
-            assert time.monotonic() - t0 >= TIMEOUT, "the delayed attempt did not time out"
+            # The emulator answers the first attempt only after TIMEOUT_FAULT_DELAY: a
+            # success well before that means the client gave up on it at its own timeout
+            # and a second attempt (the one logged as answered) got the answer.
+            assert elapsed >= TIMEOUT, "the delayed attempt did not wait for its timeout"
+            assert elapsed < TIMEOUT_FAULT_DELAY - 2, (
+                f"{elapsed:.1f}s: the client waited for the delayed answer (no per-attempt timeout)"
+            )
         hits = fault_hits(emu, setup.method, setup.path)
         if op == "follow":
             assert hits >= setup.after + logged + 1, hits  # polls until ACTIVE
@@ -481,3 +491,29 @@ def test_applied_put_whose_response_was_lost_is_not_applied_twice(
     again = client.sync(app_id, desired, key_schema=SCHEMA, state=store)
     assert again.deployment_id is None and emu.request_count() == 1
     assert emu.deployment_count(app_id) == snap["deployments"] + 1
+
+
+# ---------------------------------------------------------------------------
+# The per-attempt timeout, without retries
+# ---------------------------------------------------------------------------
+
+
+def test_an_attempt_that_outlives_its_timeout_is_abandoned(emu: Emulator) -> None:
+    """With retries off, an answer held far beyond the timeout surfaces as a timeout
+    `TransportError` after about `timeout`, not after the server's delay."""
+    client = emu.client(timeout=TIMEOUT, max_attempts=1, retry_budget=15.0)
+    app_id = emu.seed_app(make_spec())["id"]
+    emu.clear_requests()
+    emu.add_fault(
+        "delay", method="GET", path=f"^/v2/apps/{app_id}$", count=1, delay=TIMEOUT_FAULT_DELAY
+    )
+    t0 = time.monotonic()
+    with pytest.raises(TransportError) as info:
+        client.apps.get(app_id)
+    elapsed = time.monotonic() - t0
+    assert "(Timeout)" in str(info.value), info.value
+    assert TIMEOUT <= elapsed < TIMEOUT_FAULT_DELAY - 2, elapsed
+    # No answer was sent for the abandoned attempt, and it was not retried.
+    assert emu.request_count() == 0
+    # The fault was spent on that one attempt: the next call is answered at once.
+    assert client.apps.get(app_id).id == app_id
