@@ -96,7 +96,7 @@ impl Api {
     }
 
     async fn wait_phase(&self, app_id: &str, deployment_id: &str, phase: &str) -> Value {
-        let deadline = Instant::now() + Duration::from_secs(5);
+        let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let dep = self
                 .ok(
