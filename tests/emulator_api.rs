@@ -157,7 +157,7 @@ async fn auth_is_required() {
         assert!(resp.headers().contains_key("ratelimit-limit"));
         let body: Value = resp.json().await.unwrap();
         assert_eq!(body["id"], "unauthorized");
-        assert_eq!(body["message"], "Unable to authenticate you");
+        assert_eq!(body["message"], "Unable to authenticate you.");
         assert_eq!(body["request_id"], request_id.as_str());
     }
     assert!(api.emu.token().starts_with("dop_v1_"));

@@ -28,8 +28,8 @@ from do_envsync.testing import Emulator
 
 BUNDLE = Path(__file__).resolve().parents[2] / "shared" / "openapi" / "apps-bundle.json"
 
-# The reference's error sample messages (seed 004 and the bundle's response examples).
-UNAUTHORIZED = {"id": "unauthorized", "message": "Unable to authenticate you"}
+# The reference's error sample messages (seed 001 and the bundle's response examples).
+UNAUTHORIZED = {"id": "unauthorized", "message": "Unable to authenticate you."}
 NOT_FOUND = {"id": "not_found", "message": "The resource you requested could not be found."}
 
 

@@ -58,7 +58,7 @@ LIST_APPS = 201
 
 # DigitalOcean's error messages, as the emulator sends them for an injected status.
 MESSAGES = {
-    401: "Unable to authenticate you",
+    401: "Unable to authenticate you.",
     403: "You do not have access for the attempted action.",
     404: "The resource you requested could not be found.",
     422: "The request could not be processed.",
