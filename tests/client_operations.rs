@@ -10,6 +10,8 @@ use do_envsync::models::{
     AppsUpdateAppRequest, Model,
 };
 use futures::TryStreamExt;
+use http::Method;
+use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
 fn spec_json(name: &str) -> Value {
@@ -237,6 +239,22 @@ async fn every_operation_is_typed_and_callable() {
     drop(emu);
 }
 
+/// The raw text of `app.spec` in a `GET /v2/apps/{id}` body.
+fn spec_text(body: &[u8]) -> String {
+    #[derive(serde::Deserialize)]
+    struct Outer<'a> {
+        #[serde(borrow)]
+        app: Inner<'a>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Inner<'a> {
+        #[serde(borrow)]
+        spec: &'a RawValue,
+    }
+    let outer: Outer<'_> = serde_json::from_slice(body).unwrap();
+    outer.app.spec.get().to_owned()
+}
+
 #[tokio::test]
 async fn typed_get_then_put_is_byte_identical() {
     let (emu, client) = setup();
@@ -247,6 +265,13 @@ async fn typed_get_then_put_is_byte_identical() {
         .unwrap()
         .id
         .unwrap();
+    // The spec text exactly as the server sent it, read before the PUT (after it, the
+    // server holds whatever the PUT sent, so it could not show a change).
+    let raw = client
+        .request(Method::GET, &format!("/v2/apps/{id}"), &[], None)
+        .await
+        .unwrap();
+    let served = spec_text(&raw.body);
     let fetched = apps.get(&id).await.unwrap();
     emu.clear_requests();
     let update = AppsUpdateAppRequest {
@@ -256,9 +281,8 @@ async fn typed_get_then_put_is_byte_identical() {
     apps.update(&id, &update).await.unwrap();
     let put = emu.requests().pop().unwrap();
     assert_eq!(put.method, "PUT");
-    // The spec the typed model sends is exactly the JSON the server holds.
-    let stored = emu.apps_json()[0]["spec"].clone();
-    let expected = format!("{{\"spec\":{}}}", serde_json::to_string(&stored).unwrap());
+    // The spec the typed model sends is, byte for byte, the spec text the GET served.
+    let expected = format!("{{\"spec\":{served}}}");
     assert_eq!(put.body.as_deref(), Some(expected.as_str()));
     let spec = fetched.spec.unwrap();
     assert!(spec.envs.as_ref().unwrap()[1]

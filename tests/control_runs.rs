@@ -436,7 +436,8 @@ async fn another_control_plane_sees_the_run_while_it_runs() {
     let cp = fx.cp.clone();
     let handle = tokio::spawn(async move { cp.run_sync("shop", &RunSettings::default()).await });
     let mut seen = None;
-    for _ in 0..200 {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while std::time::Instant::now() < deadline && !handle.is_finished() {
         let s = observer.get_sync("shop").unwrap();
         if s.last_sync.status.as_deref() == Some("running") {
             seen = Some(s);

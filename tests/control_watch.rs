@@ -154,9 +154,10 @@ struct Events {
 }
 
 impl Events {
-    /// Waits for the next event matching `pred` (earlier non-matching events are skipped).
+    /// Waits for the next event matching `pred` (earlier non-matching events are skipped),
+    /// generously: on a loaded machine an event may come late without being wrong.
     async fn wait_for(&mut self, what: &str, pred: impl Fn(&WatchEvent) -> bool) -> WatchEvent {
-        let deadline = Instant::now() + Duration::from_secs(5);
+        let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             match tokio::time::timeout_at(deadline, self.rx.recv()).await {
                 Ok(Some(event)) if pred(&event) => return event,
@@ -249,7 +250,7 @@ fn secs(values: &[u64]) -> Vec<Duration> {
 }
 
 #[tokio::test]
-async fn file_change_triggers_one_run_within_two_seconds() {
+async fn file_change_triggers_one_run_after_the_debounce() {
     let dir = tempfile::tempdir().unwrap();
     let env = dir.path().join(".env");
     std::fs::write(&env, "A=1\n").unwrap();
@@ -262,7 +263,8 @@ async fn file_change_triggers_one_run_within_two_seconds() {
     std::fs::write(&env, "A=2\n").unwrap();
     let event = w.events.wait_for("run", run_succeeded("web")).await;
     let elapsed = changed_at.elapsed();
-    assert!(elapsed < Duration::from_secs(2), "took {elapsed:?}");
+    // Triggered by the file watcher: the poll interval (3600 s) would take far longer.
+    assert!(elapsed < Duration::from_secs(30), "took {elapsed:?}");
     // Debounced: not before the quiet time.
     assert!(elapsed >= Duration::from_millis(300), "took {elapsed:?}");
     assert!(event.to_string().starts_with("[web] run succeeded in "));
@@ -301,14 +303,26 @@ async fn burst_of_writes_is_one_run() {
     let mut w = start(syncs, runner.clone(), fs_settings());
     w.events.wait_for("start", is_started).await;
 
+    // Writes 5 ms apart are one burst; a loaded machine may stretch a gap past the
+    // debounce, and each such gap may rightly start one more run.
+    let debounce = WatchSettings::default().debounce;
+    let mut written = Vec::new();
     for i in 0..20 {
         std::fs::write(&env, format!("A={i}\n")).unwrap();
+        written.push(Instant::now());
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
+    let long_gaps = written
+        .windows(2)
+        .filter(|w| w[1] - w[0] >= debounce)
+        .count();
     w.events.wait_for("run", run_succeeded("web")).await;
     tokio::time::sleep(Duration::from_millis(700)).await;
     let runs = runner.total_calls();
-    assert!((1..=2).contains(&runs), "{runs} runs for one burst");
+    assert!(
+        (1..=2 + long_gaps).contains(&runs),
+        "{runs} runs for one burst ({long_gaps} gaps past the debounce)"
+    );
     let (report, _) = w.stop().await;
     assert_eq!(report.runs_started(), runs as u64);
 }
@@ -483,7 +497,10 @@ async fn file_triggers_during_a_run_of_the_app_merge_into_one_follow_up_per_sync
     std::fs::write(&a_env, "A=0\n").unwrap();
     std::fs::write(&b_env, "B=0\n").unwrap();
     let syncs = vec![sync("a", "app-x", &[&a_env]), sync("b", "app-x", &[&b_env])];
-    let runner = FakeRunner::new(&syncs, Duration::from_millis(800));
+    // a's first run lasts long enough for the writes below to land during it, even on a
+    // loaded machine.
+    let run_time = Duration::from_secs(3);
+    let runner = FakeRunner::new(&syncs, run_time);
     let settings = WatchSettings {
         debounce: Duration::from_millis(40),
         ..fs_settings()
@@ -509,7 +526,7 @@ async fn file_triggers_during_a_run_of_the_app_merge_into_one_follow_up_per_sync
     // a's follow-up was queued first, so it ran before b, and b waited for it.
     let a_second = runner.calls("a")[1];
     let b_first = runner.calls("b")[0];
-    assert!(b_first >= a_second + Duration::from_millis(800));
+    assert!(b_first >= a_second + run_time);
     let a_triggers = events
         .iter()
         .filter(|e| matches!(e, WatchEvent::Triggered { sync, .. } if sync == "a"))
@@ -639,10 +656,8 @@ async fn file_change_during_backoff_waits_for_it_then_runs_once() {
         waited >= Duration::from_millis(990),
         "retried after {waited:?}"
     );
-    assert!(
-        waited < Duration::from_millis(1_800),
-        "retried after {waited:?}"
-    );
+    // Not left to the poll interval (3600 s); slack for a loaded machine.
+    assert!(waited < Duration::from_secs(10), "retried after {waited:?}");
     assert_eq!(report.sync("web").unwrap().runs_failed, 1);
 }
 
@@ -750,7 +765,8 @@ async fn stop_when_idle_returns_promptly_and_empty_input_returns_at_once() {
     w.events.wait_for("start", is_started).await;
     let asked = Instant::now();
     let (report, _) = w.stop().await;
-    assert!(asked.elapsed() < Duration::from_millis(200));
+    // Promptly: not after the debounce or poll timers (3600 s) of an idle watch.
+    assert!(asked.elapsed() < Duration::from_secs(5));
     assert_eq!(report.runs_started(), 0);
 
     let w = start(
@@ -758,7 +774,7 @@ async fn stop_when_idle_returns_promptly_and_empty_input_returns_at_once() {
         FakeRunner::new(&[], Duration::ZERO),
         fs_settings(),
     );
-    let report = tokio::time::timeout(Duration::from_secs(1), w.handle)
+    let report = tokio::time::timeout(Duration::from_secs(10), w.handle)
         .await
         .expect("returns without a stop")
         .unwrap();

@@ -96,7 +96,7 @@ impl Api {
     }
 
     async fn wait_phase(&self, app_id: &str, deployment_id: &str, phase: &str) -> Value {
-        let deadline = Instant::now() + Duration::from_secs(5);
+        let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let dep = self
                 .ok(
@@ -157,7 +157,7 @@ async fn auth_is_required() {
         assert!(resp.headers().contains_key("ratelimit-limit"));
         let body: Value = resp.json().await.unwrap();
         assert_eq!(body["id"], "unauthorized");
-        assert_eq!(body["message"], "Unable to authenticate you");
+        assert_eq!(body["message"], "Unable to authenticate you.");
         assert_eq!(body["request_id"], request_id.as_str());
     }
     assert!(api.emu.token().starts_with("dop_v1_"));
@@ -383,7 +383,7 @@ async fn deployment_phases_advance() {
     assert_eq!(active["services"][0]["name"], "web");
     let got = api.ok(Method::GET, &format!("/v2/apps/{id}"), None).await["app"].clone();
     assert_eq!(got["active_deployment"]["id"], first.as_str());
-    assert!(got["last_deployment_active_at"].is_string());
+    assert!(got["last_deployment_created_at"].is_string());
     assert!(got.get("pending_deployment").is_none());
 
     // A failing deployment ends in ERROR and leaves the previous one ACTIVE.
@@ -972,7 +972,8 @@ async fn all_routes_answer() {
             None,
         )
         .await;
-    assert_eq!(events["meta"]["total"], 4);
+    assert_eq!(events["events"].as_array().unwrap().len(), 4);
+    assert!(events.get("meta").is_none(), "app_events has no meta");
     let restart_event = events["events"][1]["id"].as_str().unwrap().to_string();
     assert_eq!(
         events["events"][1]["deployment_id"],

@@ -377,7 +377,8 @@ async fn command_timeout_kills_the_process_group_quickly() {
     .await
     .unwrap_err();
     let elapsed = started.elapsed();
-    assert!(elapsed < Duration::from_secs(8), "took {elapsed:?}");
+    // Killed at its timeout, not when the 30 s sleep would have ended.
+    assert!(elapsed < Duration::from_secs(20), "took {elapsed:?}");
     let text = err.to_string();
     assert!(text.contains("timed out after 1.5s"), "{text}");
     assert!(text.contains("stderr: starting"), "{text}");
@@ -387,7 +388,7 @@ async fn command_timeout_kills_the_process_group_quickly() {
         .trim()
         .parse()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(3);
+    let deadline = Instant::now() + Duration::from_secs(20);
     while !process_is_gone(pid) && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }

@@ -82,7 +82,7 @@ def test_a_wrong_but_well_formed_token_is_an_authentication_error(emu: Emulator)
     emu.clear_requests()
     with pytest.raises(do_envsync.AuthenticationError) as info:
         Client("dop_v1_" + "f" * 64, base_url=emu.base_url).account.get()
-    assert info.value.message == "Unable to authenticate you"
+    assert info.value.message == "Unable to authenticate you."
     assert "f" * 64 not in str(info.value) + repr(info.value)
 
 

@@ -14,23 +14,30 @@ from do_envsync.testing import Emulator
 from .conftest import make_spec
 
 
+def in_flight_at_once(emu: Emulator) -> int:
+    """The most requests the emulator held at the same moment (from arrival and answer
+    times in its log): concurrency shown by events, not by a wall-clock bound."""
+    spans = [(r.ts, r.ts + r.response_ms / 1000) for r in emu.requests()]
+    return max(sum(1 for a, b in spans if a <= start < b) for start, _ in spans)
+
+
 def test_threads_run_concurrently(client: Client, emu: Emulator) -> None:
-    emu.add_fault("delay", delay=0.4, method="GET", path="^/v2/account$", count=8)
+    # Each answer is held 2 s: eight requests sent one after another (serialized under
+    # the GIL) would never be in flight together.
+    emu.add_fault("delay", delay=2.0, method="GET", path="^/v2/account$", count=8)
+    emu.clear_requests()
     results: list[str | None] = []
 
     def work() -> None:
         results.append(client.account.get().status)
 
     threads = [threading.Thread(target=work) for _ in range(8)]
-    t0 = time.monotonic()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    elapsed = time.monotonic() - t0
     assert results == ["active"] * 8
-    # Serialized under the GIL this would take 8 x 0.4 s.
-    assert elapsed < 1.6, elapsed
+    assert in_flight_at_once(emu) == 8
 
 
 def test_ctrl_c_interrupts_a_blocking_call(client: Client, emu: Emulator) -> None:
@@ -40,7 +47,8 @@ def test_ctrl_c_interrupts_a_blocking_call(client: Client, emu: Emulator) -> Non
     t0 = time.monotonic()
     with pytest.raises(KeyboardInterrupt):
         client.account.get()
-    assert time.monotonic() - t0 < 3
+    # Interrupted, not answered: the emulator holds the answer for 20 s.
+    assert time.monotonic() - t0 < 15
     timer.cancel()
 
 
@@ -71,11 +79,11 @@ async def test_async_many_concurrent_requests(emu: Emulator) -> None:
     client = emu.async_client()
     app = await client.apps.create(make_spec())
     assert app.id
-    emu.add_fault("delay", delay=0.3, method="GET", path="^/v2/apps/", count=32)
-    t0 = time.monotonic()
+    emu.add_fault("delay", delay=2.0, method="GET", path="^/v2/apps/", count=32)
+    emu.clear_requests()
     apps = await asyncio.gather(*(client.apps.get(app.id) for _ in range(32)))
-    assert time.monotonic() - t0 < 2.0
     assert {a.id for a in apps} == {app.id}
+    assert in_flight_at_once(emu) == 32
 
 
 async def test_async_iteration_across_pages(emu: Emulator) -> None:

@@ -190,11 +190,12 @@ def test_watch_with_stop_event(store: Store, emu: Emulator, tmp_path: Path) -> N
     t = threading.Thread(target=body)
     t.start()
     try:
-        deadline = time.monotonic() + 10
-        while not any("succeeded" in e for e in events) and time.monotonic() < deadline:
+        deadline = time.monotonic() + 30
+        while not any("succeeded" in e for e in events):
+            assert time.monotonic() < deadline, f"watch did not run; events: {events}"
             time.sleep(0.05)
         env.write_text("V=2\n")
-        deadline = time.monotonic() + 5
+        deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             app_now = next(a for a in emu.apps() if a["id"] == app["id"])
             values = {e["key"]: e.get("value") for e in app_now["spec"]["envs"]}

@@ -16,6 +16,7 @@ the whole matrix ran, at the end of the session).
 from __future__ import annotations
 
 import re
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -49,12 +50,15 @@ OPERATIONS = ["list", "get", "update", "propose", "follow"]
 # fault costs little, and enough attempts for two injected failures plus the success.
 TIMEOUT = 1.0
 MAX_ATTEMPTS = 3
+# The timeout fault holds the answer this long: far beyond the per-attempt timeout, so a
+# client without one would wait it out, which the elapsed time shows.
+TIMEOUT_FAULT_DELAY = 12.0
 # Apps seeded for `list`: one more than a page (200), so the listing takes two requests.
 LIST_APPS = 201
 
 # DigitalOcean's error messages, as the emulator sends them for an injected status.
 MESSAGES = {
-    401: "Unable to authenticate you",
+    401: "Unable to authenticate you.",
     403: "You do not have access for the attempted action.",
     404: "The resource you requested could not be found.",
     422: "The request could not be processed.",
@@ -91,7 +95,7 @@ FAULTS = [
     Fault("503", "status", {"status": 503}, 2, retries=2),
     Fault("504", "status", {"status": 504}, 2, retries=2),
     Fault("connection reset", "reset", {}, 2, retries=2),
-    Fault("timeout", "delay", {"delay": TIMEOUT + 0.5}, 1, retries=1),
+    Fault("timeout", "delay", {"delay": TIMEOUT_FAULT_DELAY}, 1, retries=1),
     Fault(
         "429 without end",
         "status",
@@ -180,15 +184,18 @@ targets are checked before the first request: a `ValueError` (or `TypeError`) th
 the problem, no request sent, no state written. Spec text that is not valid JSON/YAML,
 not an object, or has a key twice in one mapping is refused with its position.
 
-**Following a deployment is only reading.** When the wait for a deployment fails, the
-PUT has already been applied and its state recorded: the error says the wait failed,
-and the app is fully updated.
+**Following a deployment is only reading.** When a poll of the deployment fails, the
+PUT has already been applied and its state recorded: the error is the failed poll's (its
+class and DigitalOcean's message), the app is fully updated and the state holds every
+managed key.
 
 ## Fault matrix
 
 Each cell is a test in `tests/test_fault_matrix.py`, run against the emulator's fault
 injection: "ok after N retries" means the fault hit N attempts and the operation then
-succeeded; otherwise the exception class and the message it carried. For `update`, the
+succeeded; otherwise the exception class and the message it carried. The timeout fault
+holds the answer 12 s against a 1 s per-attempt timeout: its success comes from a retry
+well before the held answer would have arrived. For `update`, the
 cell also says whether the app ended fully updated or untouched (checked entry by entry,
 never half) and how many deployments it started. N/A: the fault cannot occur for that
 operation (only list responses have a `next` link).
@@ -242,6 +249,11 @@ Also proven by tests (`tests/test_fault_matrix.py` unless named):
 - A PUT applied by the server whose connection then dropped (`apply_then_reset`) is
   detected by reading the app back: one deployment, the state recorded, the next sync a
   no-op.
+- A PUT answered 503 while someone else wrote the app before the read-back: the sync
+  stops with the 503 and sends no second PUT; their write stands, nothing is recorded.
+- With `max_attempts=1`, a PUT whose connection dropped is returned as a
+  `TransportError` with no read-back (one GET, one PUT); a held answer is a
+  `TransportError` (Timeout) after about the timeout.
 - `tests/test_crash.py`: 50 syncs SIGKILLed at random points (before the PUT, during it,
   after it before the state write); every next run converges, managed keys equal the
   source, unmanaged entries are never lost, at most one extra deployment per crash.
@@ -254,8 +266,13 @@ Also proven by tests (`tests/test_fault_matrix.py` unless named):
   is sent or recorded.
 - `fuzz/`: cargo-fuzz targets for key-schema rendering and matching, the spec JSON/YAML
   round trip and the plan function (`fuzz/run.sh [seconds]`).
-- `tests/conftest.py`: no test's output, logs or state files ever contain a canary secret
-  or a token.
+- `tests/conftest.py`: after each passing pytest test, what pytest captured of it
+  (stdout and stderr at the file-descriptor level, so Rust's tracing and the output of
+  subprocesses that inherit them, and log records) holds no canary secret or token, and
+  neither does any state file (database, WAL, key, lock) left under the session's
+  temporary directories. Output a test captures itself (`capture_output=True`) is checked
+  where that test asserts on it (e.g. `tests/test_sync_secrets.py`, the CLI tests); the
+  cargo tests are outside this check.
 """
 
 
@@ -412,10 +429,17 @@ def test_fault_matrix(emu: Emulator, tmp_path: Path, matrix: Matrix, fault: Faul
         result = setup.run()
         setup.check(result)
         outcome = f"ok after {fault.retries} {'retry' if fault.retries == 1 else 'retries'}"
+        elapsed = time.monotonic() - t0
         # A request the client gave up on (timeout) is dropped unanswered and not logged.
         logged = 0 if fault.kind == "delay" else fault.retries
         if fault.kind == "delay":
-            assert time.monotonic() - t0 >= TIMEOUT, "the delayed attempt did not time out"
+            # The emulator answers the first attempt only after TIMEOUT_FAULT_DELAY: a
+            # success well before that means the client gave up on it at its own timeout
+            # and a second attempt (the one logged as answered) got the answer.
+            assert elapsed >= TIMEOUT, "the delayed attempt did not wait for its timeout"
+            assert elapsed < TIMEOUT_FAULT_DELAY - 2, (
+                f"{elapsed:.1f}s: the client waited for the delayed answer (no per-attempt timeout)"
+            )
         hits = fault_hits(emu, setup.method, setup.path)
         if op == "follow":
             assert hits >= setup.after + logged + 1, hits  # polls until ACTIVE
@@ -440,8 +464,12 @@ def test_fault_matrix(emu: Emulator, tmp_path: Path, matrix: Matrix, fault: Faul
     if op in ("update", "follow"):
         state = sync_outcome(emu, **holder)
         if op == "follow":
-            # The PUT happened before the deployment was followed: always fully updated.
+            # The PUT happened before the deployment was followed: always fully updated,
+            # and its state recorded (the next sync sends nothing).
             assert state.startswith("fully updated"), state
+            store = holder["store"]
+            recorded = {r["key"] for r in store.state(holder["app_id"])}
+            assert recorded == {f"APP_{k}" for k in holder["desired"]}, recorded
         if op == "update" and fault.error is not None:
             assert state == "untouched", state
         outcome += f"; {state}"
@@ -481,3 +509,86 @@ def test_applied_put_whose_response_was_lost_is_not_applied_twice(
     again = client.sync(app_id, desired, key_schema=SCHEMA, state=store)
     assert again.deployment_id is None and emu.request_count() == 1
     assert emu.deployment_count(app_id) == snap["deployments"] + 1
+
+
+# ---------------------------------------------------------------------------
+# The per-attempt timeout, without retries
+# ---------------------------------------------------------------------------
+
+
+def test_an_attempt_that_outlives_its_timeout_is_abandoned(emu: Emulator) -> None:
+    """With retries off, an answer held far beyond the timeout surfaces as a timeout
+    `TransportError` after about `timeout`, not after the server's delay."""
+    client = emu.client(timeout=TIMEOUT, max_attempts=1, retry_budget=15.0)
+    app_id = emu.seed_app(make_spec())["id"]
+    emu.clear_requests()
+    emu.add_fault(
+        "delay", method="GET", path=f"^/v2/apps/{app_id}$", count=1, delay=TIMEOUT_FAULT_DELAY
+    )
+    t0 = time.monotonic()
+    with pytest.raises(TransportError) as info:
+        client.apps.get(app_id)
+    elapsed = time.monotonic() - t0
+    assert "(Timeout)" in str(info.value), info.value
+    assert TIMEOUT <= elapsed < TIMEOUT_FAULT_DELAY - 2, elapsed
+    # No answer was sent for the abandoned attempt, and it was not retried.
+    assert emu.request_count() == 0
+    # The fault was spent on that one attempt: the next call is answered at once.
+    assert client.apps.get(app_id).id == app_id
+
+
+def test_a_lost_put_response_with_another_write_meanwhile_stops_without_overwriting(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    """The PUT's answer is a 503 (it may or may not have been applied); before the sync
+    reads the app back, someone else writes it. The sync stops with the original error and
+    sends no second PUT: their change stays, nothing of ours is applied or recorded."""
+    client = emu.client(timeout=30.0, max_attempts=MAX_ATTEMPTS, retry_budget=60.0)
+    app_id, store, desired, snap = _sync_setup(emu, client, tmp_path, wait=False)
+    path = f"^/v2/apps/{app_id}$"
+    emu.clear_requests()
+    emu.add_fault("status", method="PUT", path=path, status=503, count=1)
+    # The read-back (the second GET of the app) is held, leaving room for the other write.
+    emu.add_fault("delay", method="GET", path=path, after=1, count=1, delay=6.0)
+    failure: dict[str, BaseException] = {}
+
+    def run() -> None:
+        try:
+            client.sync(app_id, desired, key_schema=SCHEMA, state=store)
+        except BaseException as e:  # handed to the test thread
+            failure["error"] = e
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while emu.request_count("PUT") == 0:
+        assert time.monotonic() < deadline, "the sync never sent its PUT"
+        time.sleep(0.01)
+    # Someone else writes the app (from the stored spec: no GET of ours to disturb).
+    theirs = spec_of(emu, app_id)
+    theirs["envs"] = [*theirs["envs"], {"key": "THEIRS", "value": "x", "scope": "RUN_TIME"}]
+    emu.client().request("PUT", f"/v2/apps/{app_id}", json={"spec": theirs})
+    thread.join(60)
+    assert not thread.is_alive()
+
+    error = failure.get("error")
+    assert isinstance(error, ServerError) and error.status == 503, error
+    assert spec_of(emu, app_id) == theirs  # their write stands, nothing of ours on top
+    puts = [r for r in emu.requests() if r.method == "PUT"]
+    assert [r.status for r in puts] == [503, 200]  # our failed PUT, then theirs; no resend
+    assert emu.deployment_count(app_id) == snap["deployments"] + 1  # theirs only
+    assert store.state(app_id) == snap["state"]
+
+
+def test_with_retries_off_a_lost_put_response_is_returned_without_a_read_back(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    client = emu.client(timeout=TIMEOUT, max_attempts=1)
+    app_id, store, desired, snap = _sync_setup(emu, client, tmp_path, wait=False)
+    emu.clear_requests()
+    emu.add_fault("apply_then_reset", method="PUT", path=f"^/v2/apps/{app_id}$", count=1)
+    with pytest.raises(TransportError):
+        client.sync(app_id, desired, key_schema=SCHEMA, state=store)
+    # One GET to plan, the PUT, and no read-back GET after it.
+    assert [r.method for r in emu.requests()] == ["GET", "PUT"]
+    assert store.state(app_id) == snap["state"]

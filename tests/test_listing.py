@@ -31,8 +31,20 @@ def list_gets(emu: Emulator) -> list[str]:
 
 
 def settle() -> None:
-    """Time for a page read ahead (if one were started) to reach the emulator."""
+    """Time for a page read ahead that should NOT happen to show up (a loaded machine
+    only makes a wrong extra request less likely to be seen, never a right one fail)."""
     time.sleep(0.3)
+
+
+def wait_for_gets(emu: Emulator, n: int) -> list[str]:
+    """Waits (generously) until the emulator got `n` list requests, then settles and
+    returns them all: a read-ahead that must happen is waited for, not timed."""
+    deadline = time.monotonic() + 30
+    while len(list_gets(emu)) < n:
+        assert time.monotonic() < deadline, f"only {list_gets(emu)} of {n} list requests"
+        time.sleep(0.01)
+    settle()
+    return list_gets(emu)
 
 
 def test_every_item_arrives_in_order_with_one_request_per_page(
@@ -76,16 +88,14 @@ def test_stopping_later_costs_at_most_one_page_read_ahead(
     it = emu.client()._native.pages("list", {}, [("per_page", "2")])
     next(it)
     next(it)
-    settle()
     # Pages 1 and 2 were asked for; page 3 was read ahead while page 2 was in use.
-    gets = list_gets(emu)
+    gets = wait_for_gets(emu, 3)
     assert len(gets) == 3, gets
     assert "page=3" in gets[-1]
     assert it.pages_fetched == 2
     third = next(it)
-    settle()
     assert len(third) == 2
-    assert len(list_gets(emu)) == 4  # page 4 now on its way, nothing more
+    assert len(wait_for_gets(emu, 4)) == 4  # page 4 now on its way, nothing more
     del it
     settle()
     assert len(list_gets(emu)) == 4

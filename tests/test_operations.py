@@ -14,11 +14,12 @@ from .conftest import make_spec
 
 
 def _wait_active(client: Client, app_id: str, deployment_id: str) -> models.AppsDeployment:
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 30
     while True:
         dep = client.apps.get_deployment(app_id, deployment_id)
-        if dep.phase in ("ACTIVE", "ERROR", "CANCELED") or time.monotonic() > deadline:
+        if dep.phase in ("ACTIVE", "ERROR", "CANCELED"):
             return dep
+        assert time.monotonic() < deadline, f"deployment still {dep.phase}"
         time.sleep(0.02)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import urllib.request
 
 import pytest
@@ -14,16 +15,9 @@ from .conftest import CANARY_SECRET, make_spec
 def test_get_put_round_trip_is_byte_identical(client: Client, emu: Emulator) -> None:
     app = client.apps.create(make_spec())
     assert app.id
-    emu.clear_requests()
-    fetched = client.apps.get(app.id)
-    assert fetched.spec is not None
-    client.apps.update(app.id, fetched.spec)
-    get_rec, put_rec = emu.requests()
-    assert (get_rec.method, put_rec.method) == ("GET", "PUT")
-    # What went out is, byte for byte, the spec text the server sent.
-    sent = put_rec.body
-    assert sent is not None and sent.startswith('{"spec":{') and sent.endswith("}")
-    raw = (
+    # The spec text as the server sent it, read before the PUT (after it, the server holds
+    # whatever the PUT sent, so a comparison with it could not show a change).
+    served = (
         urllib.request.urlopen(
             urllib.request.Request(
                 f"{emu.base_url}/v2/apps/{app.id}",
@@ -33,7 +27,18 @@ def test_get_put_round_trip_is_byte_identical(client: Client, emu: Emulator) -> 
         .read()
         .decode()
     )
-    assert '"spec":' + sent[len('{"spec":') : -1] in raw
+    emu.clear_requests()
+    fetched = client.apps.get(app.id)
+    assert fetched.spec is not None
+    client.apps.update(app.id, fetched.spec)
+    get_rec, put_rec = emu.requests()
+    assert (get_rec.method, put_rec.method) == ("GET", "PUT")
+    # What went out is, byte for byte, the spec text the server sent.
+    sent = put_rec.body
+    assert sent is not None and sent.startswith('{"spec":{') and sent.endswith("}")
+    spec_text = sent[len('{"spec":') : -1]
+    assert '"spec":' + spec_text + "," in served
+    assert json.loads(spec_text) == json.loads(served)["app"]["spec"]
     # ... and it is the spec the server holds, unknown fields and app-level envs included.
     stored = client.apps.get(app.id).spec
     assert stored is not None

@@ -404,11 +404,11 @@ fn invocation_reply(
     )))
 }
 
+/// `app_job_invocations` in the bundle: the list and `links`, no `meta`.
 #[derive(Serialize)]
 struct InvocationsPage {
     job_invocations: Vec<Value>,
     links: Links,
-    meta: Meta,
 }
 
 pub(crate) async fn list_job_invocations(
@@ -451,7 +451,6 @@ pub(crate) async fn list_job_invocations(
     Ok(Reply::json(&InvocationsPage {
         job_invocations,
         links: links(&ctx.origin, &path, &query, page, total),
-        meta: Meta { total },
     }))
 }
 
@@ -532,11 +531,11 @@ fn event_reply(s: &Shared, store: &Store, app_id: &str, event_id: &str) -> ApiRe
     ))
 }
 
+/// `app_events` in the bundle (and seed 001's sample): the list and `links`, no `meta`.
 #[derive(Serialize)]
 struct EventsPage<'a> {
     events: Vec<EventView<'a>>,
     links: Links,
-    meta: Meta,
 }
 
 pub(crate) async fn list_events(
@@ -567,7 +566,6 @@ pub(crate) async fn list_events(
     Ok(Reply::json(&EventsPage {
         events,
         links: links(&ctx.origin, &path, &query, page, total),
-        meta: Meta { total },
     }))
 }
 

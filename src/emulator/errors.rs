@@ -46,7 +46,7 @@ impl ApiError {
         ApiError::new(
             StatusCode::UNAUTHORIZED,
             "unauthorized",
-            "Unable to authenticate you",
+            "Unable to authenticate you.",
         )
     }
 

@@ -338,8 +338,6 @@ pub(crate) struct AppView<'a> {
     active_deployment: Option<DeploymentView<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     last_deployment_created_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    last_deployment_active_at: Option<String>,
     live_url: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pending_deployment: Option<DeploymentView<'a>>,
@@ -409,8 +407,6 @@ pub(crate) fn app_view<'a>(
         updated_at: fmt_time(app.updated_at),
         active_deployment: active.map(view),
         last_deployment_created_at: app.deployments.last().map(|d| fmt_time(d.created_at)),
-        last_deployment_active_at: active
-            .map(|i| fmt_time(plus(app.deployments[i].created_at, states[i].since))),
         live_url: url.clone(),
         pending_deployment: pending_index.map(view),
         in_progress_deployment: in_progress.map(view),
