@@ -20,6 +20,7 @@ from .errors import (
     ConflictError,
     ConnectionInUseError,
     DecodeError,
+    DeploymentInProgressError,
     DigitalOceanError,
     LockTimeoutError,
     MasterKeyError,
@@ -35,7 +36,15 @@ from .errors import (
     UnsupportedFieldError,
     ValidationError,
 )
-from .sync import AsyncSyncPlan, EnvChange, FleetResult, Store, SyncPlan, SyncResult
+from .sync import (
+    AsyncSyncPlan,
+    EnvChange,
+    FleetResult,
+    InFlightDeployment,
+    Store,
+    SyncPlan,
+    SyncResult,
+)
 
 __all__ = [
     "AlreadyExistsError",
@@ -48,9 +57,11 @@ __all__ = [
     "Connection",
     "ConnectionInUseError",
     "DecodeError",
+    "DeploymentInProgressError",
     "DigitalOceanError",
     "EnvChange",
     "FleetResult",
+    "InFlightDeployment",
     "LockTimeoutError",
     "MasterKeyError",
     "NotFoundError",

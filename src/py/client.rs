@@ -16,8 +16,8 @@ use super::errors::to_pyerr;
 use super::runtime::{block_on, runtime};
 use super::sync::{
     desired_from, fleet_report_py, fleet_settings, fleet_targets, outcome_json, run_blocking,
-    sync_err, FleetReportPy, FleetTarget, NativeSyncPlan, OptionArgs, SecretTuple, SettingsArgs,
-    Store,
+    sync_err, DeployingArgs, FleetReportPy, FleetTarget, NativeSyncPlan, OptionArgs, SecretTuple,
+    SettingsArgs, Store,
 };
 use crate::client::{operation, Client, Error, Operation, PageItems, PrefetchPages, RetryConfig};
 use crate::sync::Engine;
@@ -242,7 +242,7 @@ impl NativeClient {
         })
     }
 
-    #[pyo3(signature = (app_id, secrets, store, *, environment=None, key_schema=None, disable_secret_deletion=false, initial_sync_behavior=None, components=None, var_type=None, scope=None))]
+    #[pyo3(signature = (app_id, secrets, store, *, environment=None, key_schema=None, disable_secret_deletion=false, initial_sync_behavior=None, components=None, var_type=None, scope=None, if_deploying=None, deploy_wait_timeout=None))]
     #[allow(clippy::too_many_arguments)]
     fn plan_sync(
         &self,
@@ -257,6 +257,8 @@ impl NativeClient {
         components: Option<Vec<String>>,
         var_type: Option<String>,
         scope: Option<String>,
+        if_deploying: Option<String>,
+        deploy_wait_timeout: Option<f64>,
     ) -> PyResult<NativeSyncPlan> {
         let desired = desired_from(secrets)?;
         let options = OptionArgs {
@@ -267,6 +269,7 @@ impl NativeClient {
             components,
             var_type,
             scope,
+            deploying: DeployingArgs::new(if_deploying, deploy_wait_timeout),
         }
         .build()?;
         let engine = Engine::new(self.client.clone(), store.inner.clone());
@@ -275,7 +278,7 @@ impl NativeClient {
         Ok(NativeSyncPlan { engine, planned })
     }
 
-    #[pyo3(signature = (app_id, secrets, store, *, environment=None, key_schema=None, disable_secret_deletion=false, initial_sync_behavior=None, components=None, var_type=None, scope=None, wait=false, rollback_on_failure=false, progress=None, lock_timeout=30.0))]
+    #[pyo3(signature = (app_id, secrets, store, *, environment=None, key_schema=None, disable_secret_deletion=false, initial_sync_behavior=None, components=None, var_type=None, scope=None, if_deploying=None, deploy_wait_timeout=None, wait=false, rollback_on_failure=false, progress=None, lock_timeout=30.0))]
     #[allow(clippy::too_many_arguments)]
     fn sync(
         &self,
@@ -290,6 +293,8 @@ impl NativeClient {
         components: Option<Vec<String>>,
         var_type: Option<String>,
         scope: Option<String>,
+        if_deploying: Option<String>,
+        deploy_wait_timeout: Option<f64>,
         wait: bool,
         rollback_on_failure: bool,
         progress: Option<Py<PyAny>>,
@@ -304,6 +309,7 @@ impl NativeClient {
             components,
             var_type,
             scope,
+            deploying: DeployingArgs::new(if_deploying, deploy_wait_timeout),
         }
         .build()?;
         let settings = SettingsArgs {
@@ -321,7 +327,7 @@ impl NativeClient {
         Ok(outcome_json(&outcome))
     }
 
-    #[pyo3(signature = (app_id, store, *, environment=None, key_schema=None, components=None, wait=false, lock_timeout=30.0))]
+    #[pyo3(signature = (app_id, store, *, environment=None, key_schema=None, components=None, wait=false, lock_timeout=30.0, if_deploying=None, deploy_wait_timeout=None))]
     #[allow(clippy::too_many_arguments)]
     fn remove_synced(
         &self,
@@ -333,11 +339,14 @@ impl NativeClient {
         components: Option<Vec<String>>,
         wait: bool,
         lock_timeout: f64,
+        if_deploying: Option<String>,
+        deploy_wait_timeout: Option<f64>,
     ) -> PyResult<String> {
         let options = OptionArgs {
             environment,
             key_schema,
             components,
+            deploying: DeployingArgs::new(if_deploying, deploy_wait_timeout),
             ..OptionArgs::default()
         }
         .build()?;
@@ -356,7 +365,7 @@ impl NativeClient {
         Ok(outcome_json(&outcome))
     }
 
-    #[pyo3(signature = (targets, store, *, environment=None, key_schema=None, disable_secret_deletion=false, initial_sync_behavior=None, components=None, var_type=None, scope=None, concurrency=8, progress=None, lock_timeout=30.0))]
+    #[pyo3(signature = (targets, store, *, environment=None, key_schema=None, disable_secret_deletion=false, initial_sync_behavior=None, components=None, var_type=None, scope=None, if_deploying=None, deploy_wait_timeout=None, concurrency=8, progress=None, lock_timeout=30.0))]
     #[allow(clippy::too_many_arguments)]
     fn sync_fleet(
         &self,
@@ -370,6 +379,8 @@ impl NativeClient {
         components: Option<Vec<String>>,
         var_type: Option<String>,
         scope: Option<String>,
+        if_deploying: Option<String>,
+        deploy_wait_timeout: Option<f64>,
         concurrency: usize,
         progress: Option<Py<PyAny>>,
         lock_timeout: f64,
@@ -383,6 +394,7 @@ impl NativeClient {
             components,
             var_type,
             scope,
+            deploying: DeployingArgs::new(if_deploying, deploy_wait_timeout),
         }
         .build()?;
         let settings = fleet_settings(concurrency, lock_timeout, progress)?;
@@ -515,7 +527,7 @@ impl NativeAsyncClient {
         })
     }
 
-    #[pyo3(signature = (app_id, secrets, store, *, environment=None, key_schema=None, disable_secret_deletion=false, initial_sync_behavior=None, components=None, var_type=None, scope=None))]
+    #[pyo3(signature = (app_id, secrets, store, *, environment=None, key_schema=None, disable_secret_deletion=false, initial_sync_behavior=None, components=None, var_type=None, scope=None, if_deploying=None, deploy_wait_timeout=None))]
     #[allow(clippy::too_many_arguments)]
     fn plan_sync<'py>(
         &self,
@@ -530,6 +542,8 @@ impl NativeAsyncClient {
         components: Option<Vec<String>>,
         var_type: Option<String>,
         scope: Option<String>,
+        if_deploying: Option<String>,
+        deploy_wait_timeout: Option<f64>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let desired = desired_from(secrets)?;
         let options = OptionArgs {
@@ -540,6 +554,7 @@ impl NativeAsyncClient {
             components,
             var_type,
             scope,
+            deploying: DeployingArgs::new(if_deploying, deploy_wait_timeout),
         }
         .build()?;
         let engine = Engine::new(self.client.clone(), store.inner.clone());
@@ -552,7 +567,7 @@ impl NativeAsyncClient {
         })
     }
 
-    #[pyo3(signature = (app_id, secrets, store, *, environment=None, key_schema=None, disable_secret_deletion=false, initial_sync_behavior=None, components=None, var_type=None, scope=None, wait=false, rollback_on_failure=false, progress=None, lock_timeout=30.0))]
+    #[pyo3(signature = (app_id, secrets, store, *, environment=None, key_schema=None, disable_secret_deletion=false, initial_sync_behavior=None, components=None, var_type=None, scope=None, if_deploying=None, deploy_wait_timeout=None, wait=false, rollback_on_failure=false, progress=None, lock_timeout=30.0))]
     #[allow(clippy::too_many_arguments)]
     fn sync<'py>(
         &self,
@@ -567,6 +582,8 @@ impl NativeAsyncClient {
         components: Option<Vec<String>>,
         var_type: Option<String>,
         scope: Option<String>,
+        if_deploying: Option<String>,
+        deploy_wait_timeout: Option<f64>,
         wait: bool,
         rollback_on_failure: bool,
         progress: Option<Py<PyAny>>,
@@ -581,6 +598,7 @@ impl NativeAsyncClient {
             components,
             var_type,
             scope,
+            deploying: DeployingArgs::new(if_deploying, deploy_wait_timeout),
         }
         .build()?;
         let settings = SettingsArgs {
@@ -601,7 +619,7 @@ impl NativeAsyncClient {
         })
     }
 
-    #[pyo3(signature = (app_id, store, *, environment=None, key_schema=None, components=None, wait=false, lock_timeout=30.0))]
+    #[pyo3(signature = (app_id, store, *, environment=None, key_schema=None, components=None, wait=false, lock_timeout=30.0, if_deploying=None, deploy_wait_timeout=None))]
     #[allow(clippy::too_many_arguments)]
     fn remove_synced<'py>(
         &self,
@@ -613,11 +631,14 @@ impl NativeAsyncClient {
         components: Option<Vec<String>>,
         wait: bool,
         lock_timeout: f64,
+        if_deploying: Option<String>,
+        deploy_wait_timeout: Option<f64>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let options = OptionArgs {
             environment,
             key_schema,
             components,
+            deploying: DeployingArgs::new(if_deploying, deploy_wait_timeout),
             ..OptionArgs::default()
         }
         .build()?;
@@ -639,7 +660,7 @@ impl NativeAsyncClient {
         })
     }
 
-    #[pyo3(signature = (targets, store, *, environment=None, key_schema=None, disable_secret_deletion=false, initial_sync_behavior=None, components=None, var_type=None, scope=None, concurrency=8, progress=None, lock_timeout=30.0))]
+    #[pyo3(signature = (targets, store, *, environment=None, key_schema=None, disable_secret_deletion=false, initial_sync_behavior=None, components=None, var_type=None, scope=None, if_deploying=None, deploy_wait_timeout=None, concurrency=8, progress=None, lock_timeout=30.0))]
     #[allow(clippy::too_many_arguments)]
     fn sync_fleet<'py>(
         &self,
@@ -653,6 +674,8 @@ impl NativeAsyncClient {
         components: Option<Vec<String>>,
         var_type: Option<String>,
         scope: Option<String>,
+        if_deploying: Option<String>,
+        deploy_wait_timeout: Option<f64>,
         concurrency: usize,
         progress: Option<Py<PyAny>>,
         lock_timeout: f64,
@@ -666,6 +689,7 @@ impl NativeAsyncClient {
             components,
             var_type,
             scope,
+            deploying: DeployingArgs::new(if_deploying, deploy_wait_timeout),
         }
         .build()?;
         let settings = fleet_settings(concurrency, lock_timeout, progress)?;
