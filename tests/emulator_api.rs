@@ -425,7 +425,8 @@ async fn deployment_phases_advance() {
 async fn cancel_freezes_a_deployment() {
     // 150 ms phases: the cancel surely lands before the 600 ms lifecycle ends.
     let api = Api::new(start(150));
-    let app = api.create(&json!({"name": "cancel-me"})).await;
+    // Seeded live: a deployment still in flight would be superseded by the next one.
+    let app = api.emu.seed_app(json!({"name": "cancel-me"})).unwrap();
     let id = app["id"].as_str().unwrap().to_string();
     let created = api
         .ok(
@@ -447,7 +448,7 @@ async fn cancel_freezes_a_deployment() {
     // deployment went ACTIVE without being superseded by it.
     tokio::time::sleep(Duration::from_millis(700)).await;
     api.wait_phase(&id, &canceled_id, "CANCELED").await;
-    let first = app["pending_deployment"]["id"].as_str().unwrap();
+    let first = app["active_deployment"]["id"].as_str().unwrap();
     api.wait_phase(&id, first, "ACTIVE").await;
     let again = api
         .call(
@@ -841,10 +842,7 @@ async fn all_routes_answer() {
         live.as_str()
     );
     let put = api.ok(Method::PUT, &a, Some(&json!({"spec": spec}))).await;
-    let pending = put["app"]["pending_deployment"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    assert!(put["app"]["pending_deployment"]["id"].is_string());
     let restarted = api
         .ok(
             post.clone(),
@@ -928,6 +926,14 @@ async fn all_routes_answer() {
     api.ok(get.clone(), &format!("{a}/logs?type=BUILD"), None)
         .await;
 
+    // The PUT's and the restart's deployments were superseded while in flight (their
+    // job invocations ended with them): a new deployment has one still pending.
+    let pending = api
+        .ok(post.clone(), &format!("{a}/deployments"), Some(&json!({})))
+        .await["deployment"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let invocations = api
         .ok(
             get.clone(),
@@ -972,12 +978,15 @@ async fn all_routes_answer() {
             None,
         )
         .await;
-    assert_eq!(events["meta"]["total"], 4);
-    let restart_event = events["events"][1]["id"].as_str().unwrap().to_string();
+    assert_eq!(events["meta"]["total"], 5);
+    let restart_event = events["events"][2]["id"].as_str().unwrap().to_string();
     assert_eq!(
-        events["events"][1]["deployment_id"],
+        events["events"][2]["deployment_id"],
         restarted["deployment"]["id"]
     );
+    // The newest deployment is the one still in flight; its event can be cancelled.
+    assert_eq!(events["events"][0]["deployment_id"], pending.as_str());
+    let pending_event = events["events"][0]["id"].as_str().unwrap().to_string();
     assert_eq!(
         api.ok(get.clone(), &format!("{a}/events/{restart_event}"), None)
             .await["event"]["type"],
@@ -986,7 +995,7 @@ async fn all_routes_answer() {
     let canceled = api
         .ok(
             post.clone(),
-            &format!("{a}/events/{restart_event}/cancel"),
+            &format!("{a}/events/{pending_event}/cancel"),
             None,
         )
         .await;

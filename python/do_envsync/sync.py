@@ -166,6 +166,9 @@ class InFlightDeployment:
     """Its phase then, e.g. BUILDING."""
     cause: str | None
     """Why it was started (e.g. "commit 9a4df0b pushed to github/..."), when the API says."""
+    started_by_sync: bool
+    """Started by this tool's latest sync of the app: superseded without waiting (the new
+    deployment carries the same changes and more), whatever `if_deploying` says."""
     if_deploying: str
     """What applying the plan does about it: wait, proceed or fail."""
     note: str

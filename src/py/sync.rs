@@ -451,6 +451,7 @@ impl NativeSyncPlan {
                 "id": d.id,
                 "phase": d.phase,
                 "cause": d.cause,
+                "started_by_sync": d.started_by_sync,
                 "if_deploying": plan.if_deploying().as_str(),
                 "note": d.describe(plan.has_changes(), plan.if_deploying()),
             })

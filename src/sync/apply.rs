@@ -218,6 +218,21 @@ impl Engine {
         blocking(move || store.save_state(&app_id, &records)).await
     }
 
+    /// Remembers the deployment a PUT started, so the next sync supersedes it without
+    /// waiting (see `deploying`).
+    async fn record_deployment(
+        &self,
+        app_id: &str,
+        deployment_id: Option<&str>,
+    ) -> Result<(), SyncError> {
+        let Some(deployment_id) = deployment_id else {
+            return Ok(());
+        };
+        let store = self.store.clone();
+        let (app_id, deployment_id) = (app_id.to_owned(), deployment_id.to_owned());
+        blocking(move || store.record_deployment(&app_id, &deployment_id)).await
+    }
+
     pub(super) async fn lock(&self, app_id: &str, timeout: Duration) -> Result<AppLock, SyncError> {
         let store = self.store.clone();
         let app_id = app_id.to_owned();
@@ -253,7 +268,7 @@ impl Engine {
         let (spec, in_flight) = self.fetch_spec(app_id).await?;
         let state = self.load_state(app_id).await?;
         let mut plan = self.make_plan(&goal, spec, &options, &state)?;
-        plan.set_in_flight(in_flight);
+        self.attach_in_flight(app_id, &mut plan, in_flight).await?;
         Ok(PlannedSync {
             app_id: app_id.to_owned(),
             plan,
@@ -312,7 +327,8 @@ impl Engine {
                         self.make_plan(&planned.goal, fresh, &planned.options, &state)?;
                     planned.state_digest = state_digest(&state);
                 }
-                planned.plan.set_in_flight(in_flight);
+                self.attach_in_flight(&planned.app_id, &mut planned.plan, in_flight)
+                    .await?;
             }
             match gate(&planned.app_id, &planned.plan, &planned.options)? {
                 Gate::Go => return self.apply_locked(planned, state, settings).await,
@@ -377,7 +393,8 @@ impl Engine {
                 &state,
                 requests,
             )?;
-            planned.plan.set_in_flight(in_flight);
+            self.attach_in_flight(app_id, &mut planned.plan, in_flight)
+                .await?;
             match gate(app_id, &planned.plan, &options)? {
                 Gate::Go => return self.apply_locked(planned, state, settings).await,
                 Gate::Wait(deployment) => {
@@ -451,6 +468,8 @@ impl Engine {
         let new_spec = take_spec(put.app, &app_id)?;
         self.save_state(&app_id, state_after_apply(&plan, &app_id, &new_spec))
             .await?;
+        self.record_deployment(&app_id, deployment_id.as_deref())
+            .await?;
 
         let mut outcome = SyncOutcome {
             app_id,
@@ -469,6 +488,8 @@ impl Engine {
                     let restored = restore_envs(&new_spec, &base_spec, outcome.plan.targets());
                     let put = self.put_spec(&outcome.app_id, &restored, &new_spec).await?;
                     outcome.requests += put.calls;
+                    self.record_deployment(&outcome.app_id, put.deployment_id.as_deref())
+                        .await?;
                     self.save_state(&outcome.app_id, previous_state).await?;
                     outcome.rolled_back = true;
                 }

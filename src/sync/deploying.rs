@@ -4,7 +4,10 @@
 //! in flight (`in_progress_deployment` / `pending_deployment` on the app, e.g. started by
 //! a git push) supersedes it. A plan records the deployment it saw; before a PUT the engine
 //! waits for it to end (then reads the app again), supersedes it, or refuses. A plan
-//! without changes sends nothing, so it never waits or fails.
+//! without changes sends nothing, so it never waits or fails. A deployment that this
+//! tool's own latest PUT of the app started (recorded in the state store) is superseded
+//! without waiting whatever the option: the new PUT carries every change it carried, and
+//! back-to-back syncs (`watch`, several processes) would otherwise each wait a full deploy.
 
 use std::time::{Duration, Instant};
 
@@ -26,6 +29,8 @@ pub struct InFlightDeployment {
     pub phase: String,
     /// Why it was started (e.g. "commit 9a4df0b pushed to github/..."), when the API says.
     pub cause: Option<String>,
+    /// Started by this tool's latest PUT of the app (per the state store).
+    pub started_by_sync: bool,
 }
 
 impl InFlightDeployment {
@@ -46,6 +51,7 @@ impl InFlightDeployment {
                     id: id.to_owned(),
                     phase: phase.to_owned(),
                     cause: d.get("cause").and_then(Value::as_str).map(str::to_owned),
+                    started_by_sync: false,
                 })
             })
     }
@@ -54,6 +60,8 @@ impl InFlightDeployment {
     pub fn describe(&self, has_changes: bool, policy: IfDeploying) -> String {
         let consequence = if !has_changes {
             "nothing to apply, so nothing waits for it"
+        } else if self.started_by_sync {
+            "a previous sync of this app started it; applying supersedes it with a deployment carrying the same changes and more"
         } else {
             match policy {
                 IfDeploying::Wait => {
@@ -101,7 +109,7 @@ pub(super) fn gate(app_id: &str, plan: &Plan, options: &SyncOptions) -> Result<G
     let Some(d) = plan.in_flight() else {
         return Ok(Gate::Go);
     };
-    if !plan.has_changes() {
+    if !plan.has_changes() || d.started_by_sync {
         return Ok(Gate::Go);
     }
     match options.if_deploying {
@@ -117,6 +125,28 @@ pub(super) fn gate(app_id: &str, plan: &Plan, options: &SyncOptions) -> Result<G
 }
 
 impl Engine {
+    /// Records in `plan` the deployment in flight when the app was read, noting whether
+    /// this tool's latest PUT of the app started it (one store read, only when one is).
+    pub(super) async fn attach_in_flight(
+        &self,
+        app_id: &str,
+        plan: &mut Plan,
+        in_flight: Option<InFlightDeployment>,
+    ) -> Result<(), SyncError> {
+        let in_flight = match in_flight {
+            Some(mut d) => {
+                let store = self.store().clone();
+                let id = app_id.to_owned();
+                let own = super::apply::blocking(move || store.last_deployment(&id)).await?;
+                d.started_by_sync = own.as_deref() == Some(d.id.as_str());
+                Some(d)
+            }
+            None => None,
+        };
+        plan.set_in_flight(in_flight);
+        Ok(())
+    }
+
     /// Reads the deployment until it reaches a final phase; gives up with
     /// `DeploymentInProgress` once `timeout` has passed since `started` (the whole wait
     /// of one sync, however many deployments it waits for). Returns the calls made.
@@ -187,10 +217,11 @@ mod tests {
 
     #[test]
     fn description_says_what_applying_does() {
-        let d = InFlightDeployment {
+        let mut d = InFlightDeployment {
             id: "dep".into(),
             phase: "BUILDING".into(),
             cause: None,
+            started_by_sync: false,
         };
         assert!(d
             .describe(false, IfDeploying::Fail)
@@ -204,5 +235,9 @@ mod tests {
         assert!(d
             .describe(true, IfDeploying::Fail)
             .starts_with("deployment dep is in flight (BUILDING)"));
+        d.started_by_sync = true;
+        assert!(d
+            .describe(true, IfDeploying::Wait)
+            .contains("a previous sync of this app started it"));
     }
 }

@@ -362,7 +362,8 @@ impl Engine {
                 &state,
                 *requests,
             )?;
-            planned.plan.set_in_flight(in_flight);
+            self.attach_in_flight(id, &mut planned.plan, in_flight)
+                .await?;
             match gate(id, &planned.plan, &app.options)? {
                 Gate::Go => break (lock, state, planned),
                 Gate::Wait(deployment) => {
