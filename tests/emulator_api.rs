@@ -1484,3 +1484,123 @@ fn works_from_sync_code_with_a_fixed_port_and_seed() {
         "latency is added"
     );
 }
+
+#[tokio::test]
+async fn a_new_deployment_supersedes_one_in_flight() {
+    // Minute-long phases: nothing finishes unless the test says so.
+    let api = Api::new(start(60_000));
+    let app = api.emu.seed_app(json!({"name": "busy"})).unwrap();
+    let id = app["id"].as_str().unwrap().to_string();
+    let live = app["active_deployment"]["id"].as_str().unwrap().to_string();
+
+    // "Someone else" pushes: a deployment in flight, shown as the app's pending one.
+    let pushed = api.emu.start_push_deployment(&id, None).unwrap();
+    let pushed_id = pushed["id"].as_str().unwrap().to_string();
+    assert_eq!(pushed["phase"], "PENDING_BUILD");
+    assert!(pushed["cause"]
+        .as_str()
+        .unwrap()
+        .contains("pushed to github"));
+    let listed = api
+        .ok(
+            Method::GET,
+            &format!("/v2/apps/{id}/deployments?deployment_types=DEPLOY_ON_PUSH"),
+            None,
+        )
+        .await;
+    assert_eq!(listed["meta"]["total"], 1);
+    let read = api.ok(Method::GET, &format!("/v2/apps/{id}"), None).await;
+    assert_eq!(read["app"]["pending_deployment"]["id"], pushed_id.as_str());
+
+    // A PUT while it is in flight supersedes it at once; the app points at the new one.
+    let put = api
+        .ok(
+            Method::PUT,
+            &format!("/v2/apps/{id}"),
+            Some(&json!({"spec": {"name": "busy"}})),
+        )
+        .await;
+    let new_id = put["app"]["pending_deployment"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let superseded = api.wait_phase(&id, &pushed_id, "SUPERSEDED").await;
+    assert!(
+        superseded["phase_last_updated_at"].as_str().unwrap()
+            >= pushed["created_at"].as_str().unwrap()
+    );
+    assert_eq!(
+        superseded["updated_at"],
+        superseded["phase_last_updated_at"]
+    );
+    // It never built: no step succeeded.
+    assert!(superseded["progress"].get("success_steps").is_none());
+    let read = api.ok(Method::GET, &format!("/v2/apps/{id}"), None).await;
+    assert_eq!(read["app"]["pending_deployment"]["id"], new_id.as_str());
+    assert_eq!(read["app"]["active_deployment"]["id"], live.as_str());
+    // A superseded deployment cannot be canceled, nor rolled back to.
+    let cancel = api
+        .call(
+            Method::POST,
+            &format!("/v2/apps/{id}/deployments/{pushed_id}/cancel"),
+            None,
+        )
+        .await;
+    assert_eq!(cancel.status, StatusCode::BAD_REQUEST);
+
+    // POST /deployments supersedes too; the admin surface finishes the newest now.
+    let manual = api
+        .ok(
+            Method::POST,
+            &format!("/v2/apps/{id}/deployments"),
+            Some(&json!({})),
+        )
+        .await;
+    let manual_id = manual["deployment"]["id"].as_str().unwrap().to_string();
+    api.wait_phase(&id, &new_id, "SUPERSEDED").await;
+    let http = reqwest::Client::new();
+    let finished: Value = http
+        .post(format!(
+            "{}/_emulator/apps/{id}/deployments/{manual_id}/finish",
+            api.emu.base_url()
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(finished["deployment"]["phase"], "ACTIVE");
+    let read = api.ok(Method::GET, &format!("/v2/apps/{id}"), None).await;
+    assert_eq!(read["app"]["active_deployment"]["id"], manual_id.as_str());
+    assert!(read["app"].get("pending_deployment").is_none());
+    assert!(read["app"].get("in_progress_deployment").is_none());
+    // The previously live deployment is superseded by the newer ACTIVE one.
+    api.wait_phase(&id, &live, "SUPERSEDED").await;
+    // Finishing twice is refused; the admin start route answers like the method.
+    let again = http
+        .post(format!(
+            "{}/_emulator/apps/{id}/deployments/{manual_id}/finish",
+            api.emu.base_url()
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::BAD_REQUEST);
+    let started: Value = http
+        .post(format!(
+            "{}/_emulator/apps/{id}/deployments",
+            api.emu.base_url()
+        ))
+        .json(&json!({"cause": "commit 1234567 pushed to github/acme/busy"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        started["deployment"]["cause"],
+        "commit 1234567 pushed to github/acme/busy"
+    );
+}
