@@ -323,7 +323,9 @@ class SyncPlan(_PlanBase):
 
         Under the app's lock; a plan older than 2 seconds (or made before another sync
         wrote) is checked against a fresh read of the app: if the spec changed, raises
-        `ConflictError`, or re-plans when `replan=True`.
+        `ConflictError`, or re-plans when `replan=True`. A deployment in flight is handled
+        per the plan's `if_deploying` (see `in_flight_deployment`); after waiting for one,
+        the app is always read again.
         """
         return SyncResult.from_json(
             self._native.apply(
