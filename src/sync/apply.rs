@@ -124,7 +124,7 @@ pub struct PlannedSync {
     pub app_id: String,
     pub plan: Plan,
     goal: Goal,
-    pub(super) options: SyncOptions,
+    options: SyncOptions,
     /// Digest of the state the plan was made from: another sync's write shows up here
     /// without a request.
     state_digest: String,
@@ -146,8 +146,8 @@ pub struct SyncOutcome {
     pub deployment_phase: Option<String>,
     /// The env entries were put back after a failed deployment.
     pub rolled_back: bool,
-    /// The deployment that was in flight when the PUT was sent (`if_deploying=proceed`):
-    /// the PUT superseded it.
+    /// The deployment that was in flight when the PUT was sent (`if_deploying=proceed`,
+    /// or one this tool's previous sync of the app started): the PUT superseded it.
     pub superseded_deployment_id: Option<String>,
 }
 
