@@ -130,9 +130,16 @@ async fn every_operation_is_typed_and_callable() {
         .await
         .unwrap();
     hit("get_logs_active_deployment_aggregate");
+    // A deployment in flight (the restart's was superseded by the cancelled one).
+    let fresh = apps
+        .create_deployment(&id, &AppsCreateDeploymentRequest::default())
+        .await
+        .unwrap()
+        .id
+        .unwrap();
     let invocations: Vec<_> = apps.list_job_invocations(&id).try_collect().await.unwrap();
     hit("list_job_invocations");
-    // One still running (the invocation of the cancelled deployment has finished).
+    // One still running (the invocations of the cancelled and superseded deployments ended).
     let inv = invocations
         .iter()
         .find(|i| {
@@ -151,12 +158,6 @@ async fn every_operation_is_typed_and_callable() {
     hit("get_job_invocation_logs");
     apps.cancel_job_invocation(&id, &inv).await.unwrap();
     hit("cancel_job_invocation");
-    let fresh = apps
-        .create_deployment(&id, &AppsCreateDeploymentRequest::default())
-        .await
-        .unwrap()
-        .id
-        .unwrap();
     let events: Vec<_> = apps.list_events(&id).try_collect().await.unwrap();
     hit("list_events");
     // The event of the deployment still in progress can be cancelled.

@@ -147,6 +147,8 @@ async fn create_resolves_the_app_and_has_infisicals_shape() {
             "components": null,
             "defaultType": "SECRET",
             "defaultScope": "RUN_AND_BUILD_TIME",
+            "ifDeploying": "wait",
+            "deployWaitTimeout": 600.0,
         })
     );
     // The public source lists key names only.

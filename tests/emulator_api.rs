@@ -425,7 +425,8 @@ async fn deployment_phases_advance() {
 async fn cancel_freezes_a_deployment() {
     // 150 ms phases: the cancel surely lands before the 600 ms lifecycle ends.
     let api = Api::new(start(150));
-    let app = api.create(&json!({"name": "cancel-me"})).await;
+    // Seeded live: a deployment still in flight would be superseded by the next one.
+    let app = api.emu.seed_app(json!({"name": "cancel-me"})).unwrap();
     let id = app["id"].as_str().unwrap().to_string();
     let created = api
         .ok(
@@ -447,7 +448,7 @@ async fn cancel_freezes_a_deployment() {
     // deployment went ACTIVE without being superseded by it.
     tokio::time::sleep(Duration::from_millis(700)).await;
     api.wait_phase(&id, &canceled_id, "CANCELED").await;
-    let first = app["pending_deployment"]["id"].as_str().unwrap();
+    let first = app["active_deployment"]["id"].as_str().unwrap();
     api.wait_phase(&id, first, "ACTIVE").await;
     let again = api
         .call(
@@ -841,10 +842,7 @@ async fn all_routes_answer() {
         live.as_str()
     );
     let put = api.ok(Method::PUT, &a, Some(&json!({"spec": spec}))).await;
-    let pending = put["app"]["pending_deployment"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    assert!(put["app"]["pending_deployment"]["id"].is_string());
     let restarted = api
         .ok(
             post.clone(),
@@ -928,6 +926,14 @@ async fn all_routes_answer() {
     api.ok(get.clone(), &format!("{a}/logs?type=BUILD"), None)
         .await;
 
+    // The PUT's and the restart's deployments were superseded while in flight (their
+    // job invocations ended with them): a new deployment has one still pending.
+    let pending = api
+        .ok(post.clone(), &format!("{a}/deployments"), Some(&json!({})))
+        .await["deployment"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let invocations = api
         .ok(
             get.clone(),
@@ -972,13 +978,16 @@ async fn all_routes_answer() {
             None,
         )
         .await;
-    assert_eq!(events["events"].as_array().unwrap().len(), 4);
+    assert_eq!(events["events"].as_array().unwrap().len(), 5);
     assert!(events.get("meta").is_none(), "app_events has no meta");
-    let restart_event = events["events"][1]["id"].as_str().unwrap().to_string();
+    let restart_event = events["events"][2]["id"].as_str().unwrap().to_string();
     assert_eq!(
-        events["events"][1]["deployment_id"],
+        events["events"][2]["deployment_id"],
         restarted["deployment"]["id"]
     );
+    // The newest deployment is the one still in flight; its event can be cancelled.
+    assert_eq!(events["events"][0]["deployment_id"], pending.as_str());
+    let pending_event = events["events"][0]["id"].as_str().unwrap().to_string();
     assert_eq!(
         api.ok(get.clone(), &format!("{a}/events/{restart_event}"), None)
             .await["event"]["type"],
@@ -987,7 +996,7 @@ async fn all_routes_answer() {
     let canceled = api
         .ok(
             post.clone(),
-            &format!("{a}/events/{restart_event}/cancel"),
+            &format!("{a}/events/{pending_event}/cancel"),
             None,
         )
         .await;
@@ -1474,5 +1483,125 @@ fn works_from_sync_code_with_a_fixed_port_and_seed() {
     assert!(
         t0.elapsed() >= Duration::from_millis(30),
         "latency is added"
+    );
+}
+
+#[tokio::test]
+async fn a_new_deployment_supersedes_one_in_flight() {
+    // Minute-long phases: nothing finishes unless the test says so.
+    let api = Api::new(start(60_000));
+    let app = api.emu.seed_app(json!({"name": "busy"})).unwrap();
+    let id = app["id"].as_str().unwrap().to_string();
+    let live = app["active_deployment"]["id"].as_str().unwrap().to_string();
+
+    // "Someone else" pushes: a deployment in flight, shown as the app's pending one.
+    let pushed = api.emu.start_push_deployment(&id, None).unwrap();
+    let pushed_id = pushed["id"].as_str().unwrap().to_string();
+    assert_eq!(pushed["phase"], "PENDING_BUILD");
+    assert!(pushed["cause"]
+        .as_str()
+        .unwrap()
+        .contains("pushed to github"));
+    let listed = api
+        .ok(
+            Method::GET,
+            &format!("/v2/apps/{id}/deployments?deployment_types=DEPLOY_ON_PUSH"),
+            None,
+        )
+        .await;
+    assert_eq!(listed["meta"]["total"], 1);
+    let read = api.ok(Method::GET, &format!("/v2/apps/{id}"), None).await;
+    assert_eq!(read["app"]["pending_deployment"]["id"], pushed_id.as_str());
+
+    // A PUT while it is in flight supersedes it at once; the app points at the new one.
+    let put = api
+        .ok(
+            Method::PUT,
+            &format!("/v2/apps/{id}"),
+            Some(&json!({"spec": {"name": "busy"}})),
+        )
+        .await;
+    let new_id = put["app"]["pending_deployment"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let superseded = api.wait_phase(&id, &pushed_id, "SUPERSEDED").await;
+    assert!(
+        superseded["phase_last_updated_at"].as_str().unwrap()
+            >= pushed["created_at"].as_str().unwrap()
+    );
+    assert_eq!(
+        superseded["updated_at"],
+        superseded["phase_last_updated_at"]
+    );
+    // It never built: no step succeeded.
+    assert!(superseded["progress"].get("success_steps").is_none());
+    let read = api.ok(Method::GET, &format!("/v2/apps/{id}"), None).await;
+    assert_eq!(read["app"]["pending_deployment"]["id"], new_id.as_str());
+    assert_eq!(read["app"]["active_deployment"]["id"], live.as_str());
+    // A superseded deployment cannot be canceled, nor rolled back to.
+    let cancel = api
+        .call(
+            Method::POST,
+            &format!("/v2/apps/{id}/deployments/{pushed_id}/cancel"),
+            None,
+        )
+        .await;
+    assert_eq!(cancel.status, StatusCode::BAD_REQUEST);
+
+    // POST /deployments supersedes too; the admin surface finishes the newest now.
+    let manual = api
+        .ok(
+            Method::POST,
+            &format!("/v2/apps/{id}/deployments"),
+            Some(&json!({})),
+        )
+        .await;
+    let manual_id = manual["deployment"]["id"].as_str().unwrap().to_string();
+    api.wait_phase(&id, &new_id, "SUPERSEDED").await;
+    let http = reqwest::Client::new();
+    let finished: Value = http
+        .post(format!(
+            "{}/_emulator/apps/{id}/deployments/{manual_id}/finish",
+            api.emu.base_url()
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(finished["deployment"]["phase"], "ACTIVE");
+    let read = api.ok(Method::GET, &format!("/v2/apps/{id}"), None).await;
+    assert_eq!(read["app"]["active_deployment"]["id"], manual_id.as_str());
+    assert!(read["app"].get("pending_deployment").is_none());
+    assert!(read["app"].get("in_progress_deployment").is_none());
+    // The previously live deployment is superseded by the newer ACTIVE one.
+    api.wait_phase(&id, &live, "SUPERSEDED").await;
+    // Finishing twice is refused; the admin start route answers like the method.
+    let again = http
+        .post(format!(
+            "{}/_emulator/apps/{id}/deployments/{manual_id}/finish",
+            api.emu.base_url()
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::BAD_REQUEST);
+    let started: Value = http
+        .post(format!(
+            "{}/_emulator/apps/{id}/deployments",
+            api.emu.base_url()
+        ))
+        .json(&json!({"cause": "commit 1234567 pushed to github/acme/busy"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        started["deployment"]["cause"],
+        "commit 1234567 pushed to github/acme/busy"
     );
 }

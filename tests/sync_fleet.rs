@@ -9,7 +9,7 @@ use do_envsync::client::Client;
 use do_envsync::emulator::{Emulator, EmulatorConfig, Fault, FaultKind};
 use do_envsync::store::Store;
 use do_envsync::sync::{
-    Desired, DesiredValue, Engine, FleetReport, FleetSettings, SyncError, SyncOptions,
+    Desired, DesiredValue, Engine, FleetReport, FleetSettings, IfDeploying, SyncError, SyncOptions,
 };
 use serde_json::{json, Value};
 
@@ -322,7 +322,17 @@ async fn an_app_held_by_another_sync_is_read_again_and_its_change_kept() {
             .unwrap();
         drop(lock);
     });
-    let report = f.sync(f.all(|_| "1".into())).await;
+    // The other writer's deployment may still be in flight: supersede it, not wait.
+    f.emu.clear_requests();
+    let options = SyncOptions {
+        if_deploying: IfDeploying::Proceed,
+        ..SyncOptions::default()
+    };
+    let report = f
+        .engine
+        .sync_fleet(f.all(|_| "1".into()), options, FleetSettings::default())
+        .await
+        .unwrap();
     writer.await.unwrap();
     assert_ok(&report);
     // The held app cost one extra GET; the others were planned from the list.

@@ -1018,6 +1018,7 @@ fn arb_options(spec: &Value) -> impl Strategy<Value = SyncOptions> {
                 targets,
                 default_type,
                 default_scope,
+                ..SyncOptions::default()
             },
         )
 }

@@ -1163,7 +1163,8 @@ def test_remove_synced_deletes_created_keys_and_restores_adopted_ones(
     deployments = emu.deployment_count(app_id)
     emu.clear_requests()
 
-    result = client.remove_synced(app_id, state=store)
+    # The outside update's deployment may still be in flight: supersede it, not wait.
+    result = client.remove_synced(app_id, state=store, if_deploying="proceed")
 
     assert sorted(result.deleted) == ["NEW_ONE", "NEW_TWO"]
     assert sorted(result.updated) == ["API_KEY", "LOG_LEVEL"]

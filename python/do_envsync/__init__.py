@@ -21,6 +21,7 @@ from .errors import (
     ConnectionInUseError,
     DatabaseCredentialsScopeError,
     DecodeError,
+    DeploymentInProgressError,
     DigitalOceanError,
     LockTimeoutError,
     MasterKeyError,
@@ -36,7 +37,15 @@ from .errors import (
     UnsupportedFieldError,
     ValidationError,
 )
-from .sync import AsyncSyncPlan, EnvChange, FleetResult, Store, SyncPlan, SyncResult
+from .sync import (
+    AsyncSyncPlan,
+    EnvChange,
+    FleetResult,
+    InFlightDeployment,
+    Store,
+    SyncPlan,
+    SyncResult,
+)
 
 __all__ = [
     "AlreadyExistsError",
@@ -50,9 +59,11 @@ __all__ = [
     "ConnectionInUseError",
     "DatabaseCredentialsScopeError",
     "DecodeError",
+    "DeploymentInProgressError",
     "DigitalOceanError",
     "EnvChange",
     "FleetResult",
+    "InFlightDeployment",
     "LockTimeoutError",
     "MasterKeyError",
     "NotFoundError",

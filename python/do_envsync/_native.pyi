@@ -72,6 +72,8 @@ class NativeClient:
         components: list[str] | None = None,
         var_type: str | None = None,
         scope: str | None = None,
+        if_deploying: str | None = None,
+        deploy_wait_timeout: float | None = None,
     ) -> NativeSyncPlan: ...
     def sync(
         self,
@@ -86,6 +88,8 @@ class NativeClient:
         components: list[str] | None = None,
         var_type: str | None = None,
         scope: str | None = None,
+        if_deploying: str | None = None,
+        deploy_wait_timeout: float | None = None,
         wait: bool = False,
         rollback_on_failure: bool = False,
         progress: Callable[[str], object] | None = None,
@@ -101,6 +105,8 @@ class NativeClient:
         components: list[str] | None = None,
         wait: bool = False,
         lock_timeout: float = 30.0,
+        if_deploying: str | None = None,
+        deploy_wait_timeout: float | None = None,
     ) -> str: ...
     def sync_fleet(
         self,
@@ -114,6 +120,8 @@ class NativeClient:
         components: list[str] | None = None,
         var_type: str | None = None,
         scope: str | None = None,
+        if_deploying: str | None = None,
+        deploy_wait_timeout: float | None = None,
         concurrency: int = 8,
         progress: Callable[[int, int], object] | None = None,
         lock_timeout: float = 30.0,
@@ -169,6 +177,8 @@ class NativeAsyncClient:
         components: list[str] | None = None,
         var_type: str | None = None,
         scope: str | None = None,
+        if_deploying: str | None = None,
+        deploy_wait_timeout: float | None = None,
     ) -> Awaitable[NativeSyncPlan]: ...
     def sync(
         self,
@@ -183,6 +193,8 @@ class NativeAsyncClient:
         components: list[str] | None = None,
         var_type: str | None = None,
         scope: str | None = None,
+        if_deploying: str | None = None,
+        deploy_wait_timeout: float | None = None,
         wait: bool = False,
         rollback_on_failure: bool = False,
         progress: Callable[[str], object] | None = None,
@@ -198,6 +210,8 @@ class NativeAsyncClient:
         components: list[str] | None = None,
         wait: bool = False,
         lock_timeout: float = 30.0,
+        if_deploying: str | None = None,
+        deploy_wait_timeout: float | None = None,
     ) -> Awaitable[str]: ...
     def sync_fleet(
         self,
@@ -211,6 +225,8 @@ class NativeAsyncClient:
         components: list[str] | None = None,
         var_type: str | None = None,
         scope: str | None = None,
+        if_deploying: str | None = None,
+        deploy_wait_timeout: float | None = None,
         concurrency: int = 8,
         progress: Callable[[int, int], object] | None = None,
         lock_timeout: float = 30.0,
@@ -269,6 +285,8 @@ class Emulator:
     def reveal_secret(self, ev: str) -> str | None: ...
     def set_rate_limits(self, burst: int, hourly: int) -> None: ...
     def fail_next_deployment(self, app_id: str) -> None: ...
+    def start_push_deployment_json(self, app_id: str, cause: str | None = None) -> str: ...
+    def finish_deployment_json(self, app_id: str, deployment_id: str) -> str: ...
     def seed_app_json(self, spec_json: str) -> str: ...
     def apps_json(self) -> str: ...
     def __enter__(self) -> Self: ...
@@ -340,6 +358,7 @@ class NativeSyncPlan:
         lock_timeout: float = 30.0,
     ) -> Awaitable[str]: ...
     def table(self) -> str: ...
+    def in_flight_json(self) -> str: ...
 
 @disjoint_base
 class InfisicalStandIn:

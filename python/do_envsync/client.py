@@ -134,6 +134,8 @@ class Client:
         components: Sequence[str] | None = None,
         var_type: str = "SECRET",
         scope: str = "RUN_AND_BUILD_TIME",
+        if_deploying: str = "wait",
+        deploy_wait_timeout: float = 600.0,
         state: Store | str | os.PathLike[str] | None = None,
     ) -> SyncPlan:
         """Reads the app (one GET) and plans keeping its env vars equal to `secrets`.
@@ -154,6 +156,8 @@ class Client:
             components=None if components is None else list(components),
             var_type=var_type,
             scope=scope,
+            if_deploying=if_deploying,
+            deploy_wait_timeout=deploy_wait_timeout,
         )
         return SyncPlan(native)
 
@@ -169,6 +173,8 @@ class Client:
         components: Sequence[str] | None = None,
         var_type: str = "SECRET",
         scope: str = "RUN_AND_BUILD_TIME",
+        if_deploying: str = "wait",
+        deploy_wait_timeout: float = 600.0,
         state: Store | str | os.PathLike[str] | None = None,
         wait: bool = False,
         rollback_on_failure: bool = False,
@@ -177,7 +183,13 @@ class Client:
     ) -> SyncResult:
         """Plans and applies under the app's lock: 1 request when nothing changed, 2 (GET,
         PUT) when something did. With `wait`, follows the deployment (`progress` gets each
-        phase); with `rollback_on_failure`, puts the previous entries back if it fails."""
+        phase); with `rollback_on_failure`, puts the previous entries back if it fails.
+
+        A deployment already in flight (e.g. from a git push) would be superseded by the PUT:
+        `if_deploying="wait"` waits for it to end (up to `deploy_wait_timeout` seconds, then
+        `DeploymentInProgressError`) and reads the app again, `"proceed"` supersedes it
+        (`SyncResult.superseded_deployment_id`), `"fail"` raises `DeploymentInProgressError`.
+        A sync with nothing to change never waits."""
         text = self._native.sync(
             app_id,
             secret_tuples(secrets),
@@ -189,6 +201,8 @@ class Client:
             components=None if components is None else list(components),
             var_type=var_type,
             scope=scope,
+            if_deploying=if_deploying,
+            deploy_wait_timeout=deploy_wait_timeout,
             wait=wait,
             rollback_on_failure=rollback_on_failure,
             progress=progress,
@@ -206,6 +220,8 @@ class Client:
         state: Store | str | os.PathLike[str] | None = None,
         wait: bool = False,
         lock_timeout: float = 30.0,
+        if_deploying: str = "wait",
+        deploy_wait_timeout: float = 600.0,
     ) -> SyncResult:
         """Removes the keys this sync created and restores the keys it adopted to their
         entries from before (their original `EV[...]` strings). Touches nothing else."""
@@ -217,6 +233,8 @@ class Client:
             components=None if components is None else list(components),
             wait=wait,
             lock_timeout=lock_timeout,
+            if_deploying=if_deploying,
+            deploy_wait_timeout=deploy_wait_timeout,
         )
         return SyncResult.from_json(text)
 
@@ -231,6 +249,8 @@ class Client:
         components: Sequence[str] | None = None,
         var_type: str = "SECRET",
         scope: str = "RUN_AND_BUILD_TIME",
+        if_deploying: str = "wait",
+        deploy_wait_timeout: float = 600.0,
         state: Store | str | os.PathLike[str] | None = None,
         concurrency: int = 8,
         progress: FleetProgress | None = None,
@@ -257,6 +277,8 @@ class Client:
             components=None if components is None else list(components),
             var_type=var_type,
             scope=scope,
+            if_deploying=if_deploying,
+            deploy_wait_timeout=deploy_wait_timeout,
             concurrency=concurrency,
             progress=progress,
             lock_timeout=lock_timeout,
@@ -332,6 +354,8 @@ class AsyncClient:
         components: Sequence[str] | None = None,
         var_type: str = "SECRET",
         scope: str = "RUN_AND_BUILD_TIME",
+        if_deploying: str = "wait",
+        deploy_wait_timeout: float = 600.0,
         state: Store | str | os.PathLike[str] | None = None,
     ) -> AsyncSyncPlan:
         """Reads the app (one GET) and plans keeping its env vars equal to `secrets`.
@@ -352,6 +376,8 @@ class AsyncClient:
             components=None if components is None else list(components),
             var_type=var_type,
             scope=scope,
+            if_deploying=if_deploying,
+            deploy_wait_timeout=deploy_wait_timeout,
         )
         return AsyncSyncPlan(native)
 
@@ -367,6 +393,8 @@ class AsyncClient:
         components: Sequence[str] | None = None,
         var_type: str = "SECRET",
         scope: str = "RUN_AND_BUILD_TIME",
+        if_deploying: str = "wait",
+        deploy_wait_timeout: float = 600.0,
         state: Store | str | os.PathLike[str] | None = None,
         wait: bool = False,
         rollback_on_failure: bool = False,
@@ -375,7 +403,13 @@ class AsyncClient:
     ) -> SyncResult:
         """Plans and applies under the app's lock: 1 request when nothing changed, 2 (GET,
         PUT) when something did. With `wait`, follows the deployment (`progress` gets each
-        phase); with `rollback_on_failure`, puts the previous entries back if it fails."""
+        phase); with `rollback_on_failure`, puts the previous entries back if it fails.
+
+        A deployment already in flight (e.g. from a git push) would be superseded by the PUT:
+        `if_deploying="wait"` waits for it to end (up to `deploy_wait_timeout` seconds, then
+        `DeploymentInProgressError`) and reads the app again, `"proceed"` supersedes it
+        (`SyncResult.superseded_deployment_id`), `"fail"` raises `DeploymentInProgressError`.
+        A sync with nothing to change never waits."""
         text = await self._native.sync(
             app_id,
             secret_tuples(secrets),
@@ -387,6 +421,8 @@ class AsyncClient:
             components=None if components is None else list(components),
             var_type=var_type,
             scope=scope,
+            if_deploying=if_deploying,
+            deploy_wait_timeout=deploy_wait_timeout,
             wait=wait,
             rollback_on_failure=rollback_on_failure,
             progress=progress,
@@ -404,6 +440,8 @@ class AsyncClient:
         state: Store | str | os.PathLike[str] | None = None,
         wait: bool = False,
         lock_timeout: float = 30.0,
+        if_deploying: str = "wait",
+        deploy_wait_timeout: float = 600.0,
     ) -> SyncResult:
         """Removes the keys this sync created and restores the keys it adopted to their
         entries from before (their original `EV[...]` strings). Touches nothing else."""
@@ -415,6 +453,8 @@ class AsyncClient:
             components=None if components is None else list(components),
             wait=wait,
             lock_timeout=lock_timeout,
+            if_deploying=if_deploying,
+            deploy_wait_timeout=deploy_wait_timeout,
         )
         return SyncResult.from_json(text)
 
@@ -429,6 +469,8 @@ class AsyncClient:
         components: Sequence[str] | None = None,
         var_type: str = "SECRET",
         scope: str = "RUN_AND_BUILD_TIME",
+        if_deploying: str = "wait",
+        deploy_wait_timeout: float = 600.0,
         state: Store | str | os.PathLike[str] | None = None,
         concurrency: int = 8,
         progress: FleetProgress | None = None,
@@ -455,6 +497,8 @@ class AsyncClient:
             components=None if components is None else list(components),
             var_type=var_type,
             scope=scope,
+            if_deploying=if_deploying,
+            deploy_wait_timeout=deploy_wait_timeout,
             concurrency=concurrency,
             progress=progress,
             lock_timeout=lock_timeout,

@@ -50,6 +50,8 @@ _OPTION_FIELDS = {
     "components": "components",
     "default_type": "defaultType",
     "default_scope": "defaultScope",
+    "if_deploying": "ifDeploying",
+    "deploy_wait_timeout": "deployWaitTimeout",
 }
 
 

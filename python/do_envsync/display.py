@@ -117,11 +117,13 @@ def plan_table(
     *,
     color: bool = False,
     imports: Iterable[str] = (),
+    in_flight: str | None = None,
 ) -> str:
     """The plan as aligned text columns, a summary line, then imports and warnings.
 
     `color` wraps the ACTION cells in ANSI colours (alignment is computed without them).
     `imports` are the keys whose GENERAL values an import behaviour took from the app.
+    `in_flight` is the line about a deployment in flight on the app, if any.
     """
     rows = [tuple(_printable(cell) for cell in _row(c)) for c in changes]
     widths = [len(h) for h in HEADERS]
@@ -141,6 +143,8 @@ def plan_table(
     out = [f"sync plan for app {_printable(app_id)}", line(HEADERS, False)]
     out.extend(line(row, color) for row in rows)
     out.append(plan_summary(changes))
+    if in_flight:
+        out.append(_printable(in_flight))
     imported = [_printable(k) for k in imports]
     if imported:
         out.append(f"imported from the destination (GENERAL values): {', '.join(imported)}")
@@ -154,6 +158,7 @@ def plan_html(
     warnings: Sequence[str],
     *,
     imports: Iterable[str] = (),
+    in_flight: str | None = None,
 ) -> str:
     """The plan as a self-contained HTML fragment (inline styles only), for `_repr_html_`."""
     esc = html.escape
@@ -181,6 +186,8 @@ def plan_html(
         parts.append("</tr>")
     parts.append("</tbody></table>")
     parts.append(f"<div>{esc(plan_summary(changes))}</div>")
+    if in_flight:
+        parts.append(f'<div style="color:#8a4b00">{esc(in_flight)}</div>')
     imported = list(imports)
     if imported:
         keys = ", ".join(f"<code>{esc(k)}</code>" for k in imported)
@@ -215,6 +222,9 @@ def result_summary(result: SyncResultLike) -> str:
         text += f" ({phase})"
     if getattr(result, "rolled_back", False) is True:
         text += "; env rolled back to the previous entries"
+    superseded = getattr(result, "superseded_deployment_id", None)
+    if isinstance(superseded, str) and superseded:
+        text += f"; superseded deployment {superseded} that was in flight"
     return text
 
 

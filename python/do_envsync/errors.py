@@ -17,6 +17,7 @@ __all__ = [
     "ConnectionInUseError",
     "DatabaseCredentialsScopeError",
     "DecodeError",
+    "DeploymentInProgressError",
     "DigitalOceanError",
     "LockTimeoutError",
     "MasterKeyError",
@@ -165,6 +166,44 @@ class TransportError(DigitalOceanError):
 
 class DecodeError(DigitalOceanError):
     """A response body that is not the JSON expected (with a short, masked excerpt)."""
+
+
+class DeploymentInProgressError(DigitalOceanError):
+    """The app had a deployment in flight and the sync had changes to send; nothing was sent.
+
+    Raised with `if_deploying="fail"` (`waited` is None), or with `if_deploying="wait"` when
+    the deployment was still in flight after `deploy_wait_timeout` (`waited`: seconds waited).
+    `app_id`, `deployment_id` and `phase` (its last phase seen) name it.
+    """
+
+    app_id: str
+    deployment_id: str
+    phase: str
+    waited: float | None
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        app_id: str = "",
+        deployment_id: str = "",
+        phase: str = "",
+        waited: float | None = None,
+        status: int | None = None,
+        error_id: str | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(message, status=status, error_id=error_id, request_id=request_id)
+        self.app_id = app_id
+        self.deployment_id = deployment_id
+        self.phase = phase
+        self.waited = waited
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(app_id={self.app_id!r}, deployment_id="
+            f"{self.deployment_id!r}, phase={self.phase!r}, waited={self.waited!r})"
+        )
 
 
 class LockTimeoutError(TimeoutError):

@@ -26,6 +26,7 @@ __all__ = [
     "AsyncSyncPlan",
     "EnvChange",
     "FleetResult",
+    "InFlightDeployment",
     "Secrets",
     "Store",
     "SyncPlan",
@@ -155,6 +156,25 @@ class EnvChange:
     source_key: str | None = None
 
 
+@dataclass(frozen=True)
+class InFlightDeployment:
+    """A deployment of the app that was in flight (`in_progress_deployment` or
+    `pending_deployment`) when the plan read it. A PUT would supersede it."""
+
+    id: str
+    phase: str
+    """Its phase then, e.g. BUILDING."""
+    cause: str | None
+    """Why it was started (e.g. "commit 9a4df0b pushed to github/..."), when the API says."""
+    started_by_sync: bool
+    """Started by this tool's latest sync of the app: superseded without waiting (the new
+    deployment carries the same changes and more), whatever `if_deploying` says."""
+    if_deploying: str
+    """What applying the plan does about it: wait, proceed or fail."""
+    note: str
+    """One line saying so (shown by the plan's text and HTML renderings)."""
+
+
 def _changes(rows: Sequence[Sequence[Any]]) -> list[EnvChange]:
     return [EnvChange(*row) for row in rows]
 
@@ -181,6 +201,9 @@ class SyncResult:
     deployment_phase: str | None = None
     """With wait=True: the deployment's final phase."""
     rolled_back: bool = False
+    superseded_deployment_id: str | None = None
+    """With if_deploying="proceed": the deployment that was in flight and that this sync's PUT
+    superseded (None when none was in flight)."""
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
@@ -198,6 +221,7 @@ class SyncResult:
             requests=int(data["requests"]),
             deployment_phase=data["deployment_phase"],
             rolled_back=bool(data["rolled_back"]),
+            superseded_deployment_id=data.get("superseded_deployment_id"),
             created=_keys(changes, "create"),
             updated=_keys(changes, "update"),
             deleted=_keys(changes, "delete"),
@@ -245,18 +269,40 @@ class _PlanBase:
         return self._native.will_deploy
 
     @property
+    def in_flight_deployment(self) -> InFlightDeployment | None:
+        """The deployment in flight when the app was read (None when there was none)."""
+        data = json.loads(self._native.in_flight_json())
+        return None if data is None else InFlightDeployment(**data)
+
+    def _in_flight_note(self) -> str | None:
+        d = self.in_flight_deployment
+        return None if d is None else d.note
+
+    @property
     def age(self) -> float:
         """Seconds since the plan was made; apply re-reads the app past 2 seconds."""
         return self._native.age
 
     def __str__(self) -> str:
-        return plan_table(self.app_id, self.changes, self.warnings, imports=list(self.imports))
+        return plan_table(
+            self.app_id,
+            self.changes,
+            self.warnings,
+            imports=list(self.imports),
+            in_flight=self._in_flight_note(),
+        )
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} app_id={self.app_id!r}>\n{self}"
 
     def _repr_html_(self) -> str:
-        return plan_html(self.app_id, self.changes, self.warnings, imports=list(self.imports))
+        return plan_html(
+            self.app_id,
+            self.changes,
+            self.warnings,
+            imports=list(self.imports),
+            in_flight=self._in_flight_note(),
+        )
 
 
 class SyncPlan(_PlanBase):
@@ -277,7 +323,9 @@ class SyncPlan(_PlanBase):
 
         Under the app's lock; a plan older than 2 seconds (or made before another sync
         wrote) is checked against a fresh read of the app: if the spec changed, raises
-        `ConflictError`, or re-plans when `replan=True`.
+        `ConflictError`, or re-plans when `replan=True`. A deployment in flight is handled
+        per the plan's `if_deploying` (see `in_flight_deployment`); after waiting for one,
+        the app is always read again.
         """
         return SyncResult.from_json(
             self._native.apply(

@@ -66,6 +66,19 @@ class Emulator(_native.Emulator):
         app: dict[str, Any] = json.loads(self.seed_app_json(json.dumps(spec)))
         return app
 
+    def start_push_deployment(self, app_id: str, *, cause: str | None = None) -> dict[str, Any]:
+        """Starts a deployment as a git push would ("someone else's"; not logged, no rate-limit
+        use): it supersedes one in flight and advances like any other. With a long
+        `phase_duration` it stays in flight until `finish_deployment`. Returns it as the API
+        renders it."""
+        deployment: dict[str, Any] = json.loads(self.start_push_deployment_json(app_id, cause))
+        return deployment
+
+    def finish_deployment(self, app_id: str, deployment_id: str) -> dict[str, Any]:
+        """Ends a deployment in flight now: ACTIVE (ERROR if it was marked to fail)."""
+        deployment: dict[str, Any] = json.loads(self.finish_deployment_json(app_id, deployment_id))
+        return deployment
+
     def apps(self) -> list[dict[str, Any]]:
         """Every stored app, as `GET /v2/apps/{id}` would return it."""
         data = json.loads(self.apps_json())

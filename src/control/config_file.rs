@@ -19,6 +19,7 @@
 //! paths = [".env.prod"]                # relative to this file's directory
 //! [syncs.options]                      # optional
 //! key_schema = "APP_{{secretKey}}"
+//! if_deploying = "wait"                # or "proceed", "fail"; deploy_wait_timeout = 600
 //! ```
 //!
 //! Applying creates what is missing and updates what differs; items that already
@@ -517,6 +518,8 @@ fn full_options(s: &SyncSettings) -> SyncOptionsInput {
         components: Some(s.components.clone()),
         default_type: Some(s.default_type.as_str().to_owned()),
         default_scope: Some(s.default_scope.as_str().to_owned()),
+        if_deploying: Some(s.if_deploying.as_str().to_owned()),
+        deploy_wait_timeout: Some(s.deploy_wait_timeout),
     }
 }
 

@@ -230,6 +230,11 @@ fn summary(outcome: &SyncOutcome) -> String {
     if outcome.rolled_back {
         text.push_str("; the deployment failed and the previous env vars were put back");
     }
+    if let Some(dep) = &outcome.superseded_deployment_id {
+        text.push_str(&format!(
+            "; superseded deployment {dep} (if_deploying=proceed)"
+        ));
+    }
     text
 }
 

@@ -3,6 +3,7 @@
 //! answers (`destination: "digital-ocean-app-platform"`; see [`SyncConfig::to_json`]).
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
@@ -12,7 +13,9 @@ use super::overlap::Managed;
 use super::validate::{opt_timestamp, timestamp};
 use super::ControlError;
 use crate::store::{LastRun, SyncRecord};
-use crate::sync::{InitialSyncBehavior, KeySchema, Scope, SyncOptions, Targets, VarType};
+use crate::sync::{
+    IfDeploying, InitialSyncBehavior, KeySchema, Scope, SyncOptions, Targets, VarType,
+};
 
 /// Longest `secretPath`.
 pub const MAX_SECRET_PATH_LEN: usize = 1024;
@@ -55,6 +58,10 @@ pub struct SyncOptionsInput {
     pub default_type: Option<String>,
     /// `RUN_TIME`, `BUILD_TIME`, `RUN_AND_BUILD_TIME` (default) for new keys.
     pub default_scope: Option<String>,
+    /// `wait` (default), `proceed` or `fail`: a run with changes while a deployment is in flight.
+    pub if_deploying: Option<String>,
+    /// With `wait`: seconds to wait for in-flight deployments (default 600).
+    pub deploy_wait_timeout: Option<Duration>,
 }
 
 impl SyncOptionsInput {
@@ -101,9 +108,28 @@ impl SyncOptionsInput {
             components,
             default_type: f.string(&["defaultType", "default_type"])?,
             default_scope: f.string(&["defaultScope", "default_scope"])?,
+            if_deploying: f.string(&["ifDeploying", "if_deploying"])?,
+            deploy_wait_timeout: seconds(
+                f.value(&["deployWaitTimeout", "deploy_wait_timeout"])?,
+                "syncOptions.deployWaitTimeout",
+            )?,
         };
         reject_unknown("syncOptions", &f.rest)?;
         Ok(input)
+    }
+}
+
+/// A number of seconds (non-negative, finite), or absent.
+fn seconds(value: Option<Value>, field: &str) -> Result<Option<Duration>, ControlError> {
+    match value {
+        None => Ok(None),
+        Some(v) => v
+            .as_f64()
+            .and_then(|s| Duration::try_from_secs_f64(s).ok())
+            .map(Some)
+            .ok_or_else(|| {
+                ControlError::invalid(field, "must be a non-negative number of seconds")
+            }),
     }
 }
 
@@ -128,6 +154,8 @@ pub struct SyncSettings {
     pub components: Option<Vec<String>>,
     pub default_type: VarType,
     pub default_scope: Scope,
+    pub if_deploying: IfDeploying,
+    pub deploy_wait_timeout: Duration,
 }
 
 impl Default for SyncSettings {
@@ -142,6 +170,8 @@ impl Default for SyncSettings {
             components: None,
             default_type: engine.default_type,
             default_scope: engine.default_scope,
+            if_deploying: engine.if_deploying,
+            deploy_wait_timeout: engine.deploy_wait_timeout,
         }
     }
 }
@@ -185,6 +215,14 @@ impl SyncSettings {
                 ControlError::invalid(field("defaultScope"), e.to_string())
             })?;
         }
+        if let Some(p) = &input.if_deploying {
+            out.if_deploying = p.parse().map_err(|e: crate::sync::ParseEnumError| {
+                ControlError::invalid(field("ifDeploying"), e.to_string())
+            })?;
+        }
+        if let Some(t) = input.deploy_wait_timeout {
+            out.deploy_wait_timeout = t;
+        }
         out.engine_options()
             .validate()
             .map_err(|e| ControlError::invalid("syncOptions", e.to_string()))?;
@@ -204,6 +242,8 @@ impl SyncSettings {
             },
             default_type: self.default_type,
             default_scope: self.default_scope,
+            if_deploying: self.if_deploying,
+            deploy_wait_timeout: self.deploy_wait_timeout,
         }
     }
 
@@ -233,6 +273,8 @@ impl SyncSettings {
             "components": self.components,
             "defaultType": self.default_type.as_str(),
             "defaultScope": self.default_scope.as_str(),
+            "ifDeploying": self.if_deploying.as_str(),
+            "deployWaitTimeout": self.deploy_wait_timeout.as_secs_f64(),
         })
     }
 

@@ -18,6 +18,8 @@
 //! | POST | `/_emulator/apps` | `{"spec", "project_id"?}` | `{"app": ...}` (seeded, already live) |
 //! | POST | `/_emulator/apps/{id}/fail_next_deployment` | | `{"ok": true}` |
 //! | GET | `/_emulator/apps/{id}/deployment_count` | | `{"count": n}` |
+//! | POST | `/_emulator/apps/{id}/deployments` | `{"cause"?}` | `{"deployment": ...}` (a git push's deployment) |
+//! | POST | `/_emulator/apps/{id}/deployments/{dep}/finish` | | `{"deployment": ...}` (ended now) |
 //! | GET | `/_emulator/logs/{app_id}/{deployment_id}` | `?component=&type=` | plain-text log |
 
 use axum::body::{to_bytes, Body};
@@ -177,6 +179,18 @@ fn route(
                 .unwrap_or(0);
             ok(json!({"count": count}))
         }
+        ("POST", ["apps", id, "deployments"]) => {
+            let body = json_body(body)?;
+            let cause = match body.get("cause") {
+                None | Some(Value::Null) => None,
+                Some(Value::String(c)) => Some(c.as_str()),
+                Some(_) => return Err(ApiError::invalid("cause must be a string")),
+            };
+            ok(json!({"deployment": shared.start_push_deployment(id, cause)?}))
+        }
+        ("POST", ["apps", id, "deployments", deployment_id, "finish"]) => {
+            ok(json!({"deployment": shared.finish_deployment(id, deployment_id)?}))
+        }
         ("GET", ["logs", app_id, deployment_id]) => {
             let text = deployment_log(shared, app_id, deployment_id, query.get("component"))?;
             Ok(Response::builder()
@@ -235,7 +249,9 @@ fn deployment_log(
         if state.phase == Phase::Error {
             out.push_str(&format!("{name} {stamp} Build failed\n"));
         }
-        if matches!(state.phase, Phase::Active | Phase::Superseded) {
+        if matches!(state.phase, Phase::Active | Phase::Superseded)
+            && state.progress_phase == Phase::Active
+        {
             out.push_str(&format!("{name} {stamp} Deployed {name}\n"));
         }
     }

@@ -267,7 +267,8 @@ fn rollback_check(
         .deployment_index(target_id)
         .ok_or_else(ApiError::not_found)?;
     let target = &app.deployments[index];
-    let phase = app.phases(std::time::Instant::now(), s.phase_duration)[index].phase;
+    let state = app.phases(std::time::Instant::now(), s.phase_duration)[index];
+    let phase = state.phase;
     let fail = |code: &str, message: String| Ok(Err(json!({"code": code, "message": message})));
     if let Some(pinned) = &app.rollback {
         return fail(
@@ -278,7 +279,7 @@ fn rollback_check(
             ),
         );
     }
-    if !is_rollback_candidate(phase) {
+    if !is_rollback_candidate(state) {
         return match phase {
             Phase::Error | Phase::Canceled => fail(
                 "incompatible_result",

@@ -161,7 +161,7 @@ impl Emulator {
             owner,
             team_uuid,
             default_project_id,
-            store: RwLock::new(Store::default()),
+            store: RwLock::new(Store::new(config.phase_duration)),
             faults: Mutex::new(FaultSet::default()),
             limiter: Mutex::new(RateLimiter::new(config.burst_limit, config.hourly_limit)),
             configured_limits: (config.burst_limit, config.hourly_limit),
@@ -293,6 +293,28 @@ impl Emulator {
     /// The next deployment of this app ends in `ERROR` (after its build phase).
     pub fn fail_next_deployment(&self, app_id: &str) {
         self.shared().store.write().mark_fail_next(app_id);
+    }
+
+    /// Starts a deployment of the app as a git push would ("someone else's" deployment,
+    /// cause `commit ... pushed to github` unless given), without HTTP: it supersedes a
+    /// deployment in flight, and moves through its phases like any other (with a long
+    /// `phase_duration` it stays in flight until [`Emulator::finish_deployment`]).
+    /// Returns the deployment as the API renders it.
+    pub fn start_push_deployment(
+        &self,
+        app_id: &str,
+        cause: Option<&str>,
+    ) -> Result<Value, String> {
+        self.shared()
+            .start_push_deployment(app_id, cause)
+            .map_err(|e| e.message)
+    }
+
+    /// Ends a deployment in flight now: `ACTIVE` (or `ERROR` when it was marked to fail).
+    pub fn finish_deployment(&self, app_id: &str, deployment_id: &str) -> Result<Value, String> {
+        self.shared()
+            .finish_deployment(app_id, deployment_id)
+            .map_err(|e| e.message)
     }
 
     /// Creates an app directly (no HTTP, no rate-limit use, no request log), with the

@@ -12,10 +12,10 @@ use super::ratelimit::RateLimiter;
 use super::reqlog::RequestRecord;
 use super::scopes::{constant_time_eq, ExtraTokens, Grant};
 use super::secrets::{seal_spec_secrets, SecretBox};
-use super::store::{Moment, Store};
+use super::store::{ensure_not_pinned, DeploymentType, Moment, NewDeployment, Store};
 use super::timeline::active_offset;
 use super::validate::validate_spec;
-use super::views::{app_view, Owner, ViewClock};
+use super::views::{app_view, deployment_view, Owner, ViewClock};
 
 pub(crate) struct Shared {
     pub(crate) token: String,
@@ -123,6 +123,55 @@ impl Shared {
         let token = format!("dop_v1_{}", self.entropy.hex(64));
         self.extra_tokens.lock().insert(token.clone(), grant);
         Ok(token)
+    }
+
+    /// A deployment as `GET /v2/apps/{app_id}/deployments/{id}` renders it (unwrapped).
+    pub(crate) fn deployment_value(&self, app_id: &str, id: &str) -> Result<Value, ApiError> {
+        let store = self.store.read();
+        let app = store.app(app_id)?;
+        let index = app.deployment_index(id).ok_or_else(ApiError::not_found)?;
+        let clock = self.clock();
+        let state = app.phases(clock.now, clock.phase_duration)[index];
+        let view = deployment_view(app, &app.deployments[index], state, clock);
+        Ok(serde_json::to_value(view).expect("deployment view serializes"))
+    }
+
+    /// Starts a deployment of the app's current spec as a git push would (someone else's
+    /// deployment, for tests): not logged, no rate-limit use. Like any new deployment it
+    /// supersedes one in flight. Returns it as the API renders it.
+    pub(crate) fn start_push_deployment(
+        &self,
+        app_id: &str,
+        cause: Option<&str>,
+    ) -> Result<Value, ApiError> {
+        let id = {
+            let mut store = self.store.write();
+            store.app(app_id).and_then(ensure_not_pinned)?;
+            let cause = match cause {
+                Some(c) => c.to_owned(),
+                None => format!("commit {} pushed to github", self.entropy.hex(7)),
+            };
+            store.add_deployment(
+                app_id,
+                NewDeployment {
+                    cause: &cause,
+                    deployment_type: DeploymentType::DeployOnPush,
+                    spec: None,
+                    cloned_from: None,
+                },
+                &self.entropy,
+                Moment::now(),
+            )?
+        };
+        self.deployment_value(app_id, &id)
+    }
+
+    /// Ends a deployment in flight now: ACTIVE (ERROR if it was marked to fail).
+    pub(crate) fn finish_deployment(&self, app_id: &str, id: &str) -> Result<Value, ApiError> {
+        self.store
+            .write()
+            .finish_deployment(app_id, id, Instant::now())?;
+        self.deployment_value(app_id, id)
     }
 
     pub(crate) fn reset(&self) {

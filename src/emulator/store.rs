@@ -51,6 +51,9 @@ impl Moment {
 pub(crate) enum DeploymentType {
     Manual,
     ManualRollback,
+    /// Started by a push to the app's repository (the admin surface's way to start a
+    /// deployment "someone else" made).
+    DeployOnPush,
 }
 
 impl DeploymentType {
@@ -58,6 +61,7 @@ impl DeploymentType {
         match self {
             DeploymentType::Manual => "MANUAL",
             DeploymentType::ManualRollback => "MANUAL_ROLLBACK",
+            DeploymentType::DeployOnPush => "DEPLOY_ON_PUSH",
         }
     }
 }
@@ -240,6 +244,8 @@ pub(crate) struct Store {
     pub(crate) apps: IndexMap<String, AppRecord>,
     names: HashMap<String, String>,
     fail_next: HashSet<String>,
+    /// The phase clock, to tell which deployments a new one supersedes.
+    phase_duration: Duration,
 }
 
 /// Context for creating deployments.
@@ -251,6 +257,13 @@ pub(crate) struct NewDeployment<'a> {
 }
 
 impl Store {
+    pub(crate) fn new(phase_duration: Duration) -> Store {
+        Store {
+            phase_duration,
+            ..Store::default()
+        }
+    }
+
     pub(crate) fn clear(&mut self) {
         self.apps.clear();
         self.names.clear();
@@ -378,6 +391,7 @@ impl Store {
     }
 
     /// Appends a deployment of the app's current spec (or `new.spec`); returns its id.
+    /// Deployments still in flight are superseded by it at that moment.
     pub(crate) fn add_deployment(
         &mut self,
         app_id: &str,
@@ -386,7 +400,15 @@ impl Store {
         at: Moment,
     ) -> Result<String, ApiError> {
         let fails = self.fail_next.remove(app_id);
+        let phase_duration = self.phase_duration;
         let app = self.app_mut(app_id)?;
+        let phases = app.phases(at.mono, phase_duration);
+        for (deployment, state) in app.deployments.iter_mut().zip(phases) {
+            if !state.phase.is_final() {
+                deployment.clock.superseded =
+                    Some(at.mono.saturating_duration_since(deployment.clock.created));
+            }
+        }
         let spec = new.spec.unwrap_or_else(|| Arc::clone(&app.spec));
         let job_invocations = component_names(&spec, "jobs")
             .into_iter()
@@ -403,11 +425,7 @@ impl Store {
             spec,
             cause: new.cause.to_string(),
             deployment_type: new.deployment_type,
-            clock: Clock {
-                created: at.mono,
-                fails,
-                canceled: None,
-            },
+            clock: Clock::new(at.mono, fails),
             created_at: at.wall,
             cloned_from: new.cloned_from,
             commit_hash: entropy.hex(40),
@@ -438,6 +456,31 @@ impl Store {
         }
         let deployment = &mut app.deployments[index];
         deployment.clock.canceled = Some(now.saturating_duration_since(deployment.clock.created));
+        Ok(())
+    }
+
+    /// Ends a deployment in flight now, as its clock would have (ACTIVE, or ERROR when it
+    /// was marked to fail): deployments "someone else" started finish when a test says.
+    pub(crate) fn finish_deployment(
+        &mut self,
+        app_id: &str,
+        deployment_id: &str,
+        now: Instant,
+    ) -> Result<(), ApiError> {
+        let phase_duration = self.phase_duration;
+        let app = self.app_mut(app_id)?;
+        let index = app
+            .deployment_index(deployment_id)
+            .ok_or_else(ApiError::not_found)?;
+        let phase = app.phases(now, phase_duration)[index].phase;
+        if phase.is_final() {
+            return Err(ApiError::invalid(format!(
+                "deployment {deployment_id} has already ended: it is {}",
+                phase.as_str()
+            )));
+        }
+        let deployment = &mut app.deployments[index];
+        deployment.clock.finished = Some(now.saturating_duration_since(deployment.clock.created));
         Ok(())
     }
 
@@ -570,9 +613,11 @@ pub(crate) fn ensure_not_pinned(app: &AppRecord) -> Result<(), ApiError> {
     }
 }
 
-/// True when a deployment in this phase succeeded, so the app can roll back to it.
-pub(crate) fn is_rollback_candidate(phase: Phase) -> bool {
-    matches!(phase, Phase::Active | Phase::Superseded)
+/// True when a deployment in this state succeeded (ACTIVE, or SUPERSEDED after being
+/// ACTIVE), so the app can roll back to it.
+pub(crate) fn is_rollback_candidate(state: PhaseState) -> bool {
+    matches!(state.phase, Phase::Active | Phase::Superseded)
+        && state.progress_phase == Phase::Active
 }
 
 #[cfg(test)]

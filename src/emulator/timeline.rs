@@ -3,7 +3,10 @@
 //! Each of `PENDING_BUILD`, `BUILDING`, `PENDING_DEPLOY`, `DEPLOYING` lasts one
 //! `phase_duration`; then the deployment is `ACTIVE` (or `ERROR` right after the build
 //! when it was marked to fail). A cancel freezes it as `CANCELED`; an `ACTIVE` one turns
-//! `SUPERSEDED` when a newer deployment of the app becomes `ACTIVE`.
+//! `SUPERSEDED` when a newer deployment of the app becomes `ACTIVE`, and one still in
+//! flight turns `SUPERSEDED` at once when a newer deployment of the app is created (a PUT
+//! while a deployment is in flight supersedes it). A deployment finished early (the
+//! admin surface's `finish`) is `ACTIVE` (or `ERROR`) from that moment.
 
 use std::time::{Duration, Instant};
 
@@ -56,6 +59,53 @@ pub(crate) struct Clock {
     pub(crate) fails: bool,
     /// Offset from `created` at which it was canceled.
     pub(crate) canceled: Option<Duration>,
+    /// Offset from `created` at which a newer deployment superseded it while in flight.
+    pub(crate) superseded: Option<Duration>,
+    /// Offset from `created` at which it was made to finish, ahead of its clock.
+    pub(crate) finished: Option<Duration>,
+}
+
+impl Clock {
+    pub(crate) fn new(created: Instant, fails: bool) -> Clock {
+        Clock {
+            created,
+            fails,
+            canceled: None,
+            superseded: None,
+            finished: None,
+        }
+    }
+
+    /// The phase from the clock and an early finish (no cancel, no supersession).
+    fn natural(&self, elapsed: Duration, phase_duration: Duration) -> (Phase, Duration) {
+        let (phase, since) = natural(self.fails, elapsed, phase_duration);
+        match self.finished {
+            Some(at) if elapsed >= at && !phase.is_final() => (
+                if self.fails {
+                    Phase::Error
+                } else {
+                    Phase::Active
+                },
+                at,
+            ),
+            Some(at) if elapsed >= at && since > at => {
+                // Finished before the clock would have ended it.
+                (phase, at)
+            }
+            _ => (phase, since),
+        }
+    }
+
+    /// The first stop (cancel or supersession) reached by `elapsed`.
+    fn stopped(&self, elapsed: Duration) -> Option<(Phase, Duration)> {
+        let cancel = self.canceled.map(|at| (Phase::Canceled, at));
+        let supersede = self.superseded.map(|at| (Phase::Superseded, at));
+        [cancel, supersede]
+            .into_iter()
+            .flatten()
+            .filter(|(_, at)| elapsed >= *at)
+            .min_by_key(|(_, at)| *at)
+    }
 }
 
 /// The phase of a deployment at one instant, and when that phase began (offset from
@@ -117,17 +167,17 @@ pub(crate) fn app_phases(
     let mut superseded_at: Option<Instant> = None;
     for (index, clock) in clocks.iter().enumerate().rev() {
         let elapsed = now.saturating_duration_since(clock.created);
-        let state = match clock.canceled {
-            Some(at) if elapsed >= at => {
-                let (was, _) = natural(clock.fails, at, phase_duration);
+        let state = match clock.stopped(elapsed) {
+            Some((stop, at)) => {
+                let (was, _) = clock.natural(at, phase_duration);
                 PhaseState {
-                    phase: Phase::Canceled,
+                    phase: stop,
                     since: at,
                     progress_phase: was,
                 }
             }
-            _ => {
-                let (phase, since) = natural(clock.fails, elapsed, phase_duration);
+            None => {
+                let (phase, since) = clock.natural(elapsed, phase_duration);
                 if phase == Phase::Active {
                     let active_at = clock.created + since;
                     let state = match superseded_at {
@@ -165,11 +215,49 @@ mod tests {
     const PD: Duration = Duration::from_millis(100);
 
     fn clock(created: Instant) -> Clock {
-        Clock {
-            created,
-            fails: false,
-            canceled: None,
-        }
+        Clock::new(created, false)
+    }
+
+    #[test]
+    fn superseded_in_flight_stops_where_it_was() {
+        let t0 = Instant::now();
+        let clocks = [
+            Clock {
+                superseded: Some(PD + PD / 2),
+                ..clock(t0)
+            },
+            clock(t0 + PD + PD / 2),
+        ];
+        let before = app_phases(&clocks, t0 + PD, PD);
+        assert_eq!(before[0].phase, Phase::Building);
+        let after = app_phases(&clocks, t0 + PD * 9, PD);
+        assert_eq!(after[0].phase, Phase::Superseded);
+        assert_eq!(after[0].since, PD + PD / 2);
+        assert_eq!(after[0].progress_phase, Phase::Building);
+        assert_eq!(after[1].phase, Phase::Active);
+    }
+
+    #[test]
+    fn finished_early_is_active_from_then() {
+        let t0 = Instant::now();
+        let finished = Clock {
+            finished: Some(PD / 2),
+            ..clock(t0)
+        };
+        let state = app_phases(&[finished], t0 + PD, PD * 100)[0];
+        assert_eq!((state.phase, state.since), (Phase::Active, PD / 2));
+        assert_eq!(
+            app_phases(&[finished], t0 + PD / 4, PD * 100)[0].phase,
+            Phase::PendingBuild
+        );
+        let failing = Clock {
+            fails: true,
+            ..finished
+        };
+        assert_eq!(
+            app_phases(&[failing], t0 + PD, PD * 100)[0].phase,
+            Phase::Error
+        );
     }
 
     #[test]

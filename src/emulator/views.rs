@@ -199,7 +199,9 @@ fn progress_of<'a>(
 
 /// The `progress` tree of a deployment in a given state.
 fn progress(spec: &Value, state: PhaseState, created_at: DateTime<Utc>, pd: Duration) -> Value {
-    let canceled = state.phase == Phase::Canceled;
+    // Stopped in flight: canceled, or superseded by a newer deployment before it was ACTIVE.
+    let superseded = state.phase == Phase::Superseded && state.progress_phase != Phase::Active;
+    let canceled = state.phase == Phase::Canceled || superseded;
     let (mut build, mut deploy) = match state.progress_phase {
         Phase::PendingBuild => ("PENDING", "PENDING"),
         Phase::Building => ("RUNNING", "PENDING"),
@@ -208,6 +210,8 @@ fn progress(spec: &Value, state: PhaseState, created_at: DateTime<Utc>, pd: Dura
         Phase::Active | Phase::Superseded => ("SUCCESS", "SUCCESS"),
         Phase::Error | Phase::Canceled => ("ERROR", "PENDING"),
     };
+    // Finished early (the admin surface): every step ended by then.
+    let finished_early = state.phase == Phase::Active && state.since < active_offset(pd);
     if canceled {
         build = if build == "RUNNING" { "ERROR" } else { build };
         deploy = if deploy == "RUNNING" { "ERROR" } else { deploy };
@@ -222,10 +226,17 @@ fn progress(spec: &Value, state: PhaseState, created_at: DateTime<Utc>, pd: Dura
         .collect();
     let n = components.len() as u32;
     let end_offset = |natural_end: Duration| {
-        if canceled {
+        if canceled || finished_early {
             state.since.min(natural_end)
         } else {
             natural_end
+        }
+    };
+    let start_offset = |natural_start: Duration| {
+        if finished_early {
+            state.since.min(natural_start)
+        } else {
+            natural_start
         }
     };
     let timed = |mut m: Map<String, Value>, status: &str, start: Duration, end: Duration| {
@@ -239,7 +250,9 @@ fn progress(spec: &Value, state: PhaseState, created_at: DateTime<Utc>, pd: Dura
             m.insert("ended_at".into(), fmt_precise(plus(created_at, end)).into());
         }
         if status == "ERROR" {
-            let reason = if canceled {
+            let reason = if superseded {
+                json!({"code": "DeploymentSuperseded", "message": "The deployment was superseded by a newer deployment."})
+            } else if canceled {
                 json!({"code": "DeploymentCanceled", "message": "The deployment was canceled."})
             } else {
                 json!({"code": "BuildJobFailed", "message": "Your build job failed."})
@@ -277,8 +290,14 @@ fn progress(spec: &Value, state: PhaseState, created_at: DateTime<Utc>, pd: Dura
         })
         .collect();
 
-    let (b0, b1) = (phase_start(1, pd), end_offset(phase_start(2, pd)));
-    let (d0, d1) = (phase_start(3, pd), end_offset(active_offset(pd)));
+    let (b0, b1) = (
+        start_offset(phase_start(1, pd)),
+        end_offset(phase_start(2, pd)),
+    );
+    let (d0, d1) = (
+        start_offset(phase_start(3, pd)),
+        end_offset(active_offset(pd)),
+    );
     let mut build_components = step("components", build);
     build_components.insert("steps".into(), Value::Array(build_comps));
     let mut deploy_components = step("components", deploy);
@@ -428,6 +447,8 @@ fn invocation_phase(invocation: &JobInvocationRecord, state: PhaseState) -> &'st
     match state.phase {
         Phase::PendingBuild | Phase::Building | Phase::PendingDeploy => "PENDING",
         Phase::Deploying => "RUNNING",
+        // Superseded before it was ACTIVE: its jobs never completed.
+        Phase::Superseded if state.progress_phase != Phase::Active => "CANCELED",
         Phase::Active | Phase::Superseded => "SUCCEEDED",
         Phase::Error => "SKIPPED",
         Phase::Canceled => "CANCELED",

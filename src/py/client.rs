@@ -16,8 +16,8 @@ use super::errors::to_pyerr;
 use super::runtime::{block_on, runtime};
 use super::sync::{
     desired_from, fleet_report_py, fleet_settings, fleet_targets, outcome_json, run_blocking,
-    sync_err, FleetReportPy, FleetTarget, NativeSyncPlan, OptionArgs, SecretTuple, SettingsArgs,
-    Store,
+    sync_err, DeployingArgs, FleetReportPy, FleetTarget, NativeSyncPlan, OptionArgs, SecretTuple,
+    SettingsArgs, Store,
 };
 use crate::client::{operation, Client, Error, Operation, PageItems, PrefetchPages, RetryConfig};
 use crate::sync::Engine;
@@ -240,7 +240,7 @@ impl NativeClient {
         Ok(PageIterator::new(pages))
     }
 
-    #[pyo3(signature = (app_id, secrets, store, *, environment=None, key_schema=None, disable_secret_deletion=false, initial_sync_behavior=None, components=None, var_type=None, scope=None))]
+    #[pyo3(signature = (app_id, secrets, store, *, environment=None, key_schema=None, disable_secret_deletion=false, initial_sync_behavior=None, components=None, var_type=None, scope=None, if_deploying=None, deploy_wait_timeout=None))]
     #[allow(clippy::too_many_arguments)]
     fn plan_sync(
         &self,
@@ -255,6 +255,8 @@ impl NativeClient {
         components: Option<Vec<String>>,
         var_type: Option<String>,
         scope: Option<String>,
+        if_deploying: Option<String>,
+        deploy_wait_timeout: Option<f64>,
     ) -> PyResult<NativeSyncPlan> {
         let desired = desired_from(secrets)?;
         let options = OptionArgs {
@@ -265,6 +267,7 @@ impl NativeClient {
             components,
             var_type,
             scope,
+            deploying: DeployingArgs::new(if_deploying, deploy_wait_timeout),
         }
         .build()?;
         let engine = Engine::new(self.client.clone(), store.inner.clone());
@@ -273,7 +276,7 @@ impl NativeClient {
         Ok(NativeSyncPlan { engine, planned })
     }
 
-    #[pyo3(signature = (app_id, secrets, store, *, environment=None, key_schema=None, disable_secret_deletion=false, initial_sync_behavior=None, components=None, var_type=None, scope=None, wait=false, rollback_on_failure=false, progress=None, lock_timeout=30.0))]
+    #[pyo3(signature = (app_id, secrets, store, *, environment=None, key_schema=None, disable_secret_deletion=false, initial_sync_behavior=None, components=None, var_type=None, scope=None, if_deploying=None, deploy_wait_timeout=None, wait=false, rollback_on_failure=false, progress=None, lock_timeout=30.0))]
     #[allow(clippy::too_many_arguments)]
     fn sync(
         &self,
@@ -288,6 +291,8 @@ impl NativeClient {
         components: Option<Vec<String>>,
         var_type: Option<String>,
         scope: Option<String>,
+        if_deploying: Option<String>,
+        deploy_wait_timeout: Option<f64>,
         wait: bool,
         rollback_on_failure: bool,
         progress: Option<Py<PyAny>>,
@@ -302,6 +307,7 @@ impl NativeClient {
             components,
             var_type,
             scope,
+            deploying: DeployingArgs::new(if_deploying, deploy_wait_timeout),
         }
         .build()?;
         let settings = SettingsArgs {
@@ -319,7 +325,7 @@ impl NativeClient {
         Ok(outcome_json(&outcome))
     }
 
-    #[pyo3(signature = (app_id, store, *, environment=None, key_schema=None, components=None, wait=false, lock_timeout=30.0))]
+    #[pyo3(signature = (app_id, store, *, environment=None, key_schema=None, components=None, wait=false, lock_timeout=30.0, if_deploying=None, deploy_wait_timeout=None))]
     #[allow(clippy::too_many_arguments)]
     fn remove_synced(
         &self,
@@ -331,11 +337,14 @@ impl NativeClient {
         components: Option<Vec<String>>,
         wait: bool,
         lock_timeout: f64,
+        if_deploying: Option<String>,
+        deploy_wait_timeout: Option<f64>,
     ) -> PyResult<String> {
         let options = OptionArgs {
             environment,
             key_schema,
             components,
+            deploying: DeployingArgs::new(if_deploying, deploy_wait_timeout),
             ..OptionArgs::default()
         }
         .build()?;
@@ -354,7 +363,7 @@ impl NativeClient {
         Ok(outcome_json(&outcome))
     }
 
-    #[pyo3(signature = (targets, store, *, environment=None, key_schema=None, disable_secret_deletion=false, initial_sync_behavior=None, components=None, var_type=None, scope=None, concurrency=8, progress=None, lock_timeout=30.0))]
+    #[pyo3(signature = (targets, store, *, environment=None, key_schema=None, disable_secret_deletion=false, initial_sync_behavior=None, components=None, var_type=None, scope=None, if_deploying=None, deploy_wait_timeout=None, concurrency=8, progress=None, lock_timeout=30.0))]
     #[allow(clippy::too_many_arguments)]
     fn sync_fleet(
         &self,
@@ -368,6 +377,8 @@ impl NativeClient {
         components: Option<Vec<String>>,
         var_type: Option<String>,
         scope: Option<String>,
+        if_deploying: Option<String>,
+        deploy_wait_timeout: Option<f64>,
         concurrency: usize,
         progress: Option<Py<PyAny>>,
         lock_timeout: f64,
@@ -381,6 +392,7 @@ impl NativeClient {
             components,
             var_type,
             scope,
+            deploying: DeployingArgs::new(if_deploying, deploy_wait_timeout),
         }
         .build()?;
         let settings = fleet_settings(concurrency, lock_timeout, progress)?;
@@ -522,7 +534,7 @@ impl NativeAsyncClient {
         })
     }
 
-    #[pyo3(signature = (app_id, secrets, store, *, environment=None, key_schema=None, disable_secret_deletion=false, initial_sync_behavior=None, components=None, var_type=None, scope=None))]
+    #[pyo3(signature = (app_id, secrets, store, *, environment=None, key_schema=None, disable_secret_deletion=false, initial_sync_behavior=None, components=None, var_type=None, scope=None, if_deploying=None, deploy_wait_timeout=None))]
     #[allow(clippy::too_many_arguments)]
     fn plan_sync<'py>(
         &self,
@@ -537,6 +549,8 @@ impl NativeAsyncClient {
         components: Option<Vec<String>>,
         var_type: Option<String>,
         scope: Option<String>,
+        if_deploying: Option<String>,
+        deploy_wait_timeout: Option<f64>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let desired = desired_from(secrets)?;
         let options = OptionArgs {
@@ -547,6 +561,7 @@ impl NativeAsyncClient {
             components,
             var_type,
             scope,
+            deploying: DeployingArgs::new(if_deploying, deploy_wait_timeout),
         }
         .build()?;
         let engine = Engine::new(self.client.clone(), store.inner.clone());
@@ -559,7 +574,7 @@ impl NativeAsyncClient {
         })
     }
 
-    #[pyo3(signature = (app_id, secrets, store, *, environment=None, key_schema=None, disable_secret_deletion=false, initial_sync_behavior=None, components=None, var_type=None, scope=None, wait=false, rollback_on_failure=false, progress=None, lock_timeout=30.0))]
+    #[pyo3(signature = (app_id, secrets, store, *, environment=None, key_schema=None, disable_secret_deletion=false, initial_sync_behavior=None, components=None, var_type=None, scope=None, if_deploying=None, deploy_wait_timeout=None, wait=false, rollback_on_failure=false, progress=None, lock_timeout=30.0))]
     #[allow(clippy::too_many_arguments)]
     fn sync<'py>(
         &self,
@@ -574,6 +589,8 @@ impl NativeAsyncClient {
         components: Option<Vec<String>>,
         var_type: Option<String>,
         scope: Option<String>,
+        if_deploying: Option<String>,
+        deploy_wait_timeout: Option<f64>,
         wait: bool,
         rollback_on_failure: bool,
         progress: Option<Py<PyAny>>,
@@ -588,6 +605,7 @@ impl NativeAsyncClient {
             components,
             var_type,
             scope,
+            deploying: DeployingArgs::new(if_deploying, deploy_wait_timeout),
         }
         .build()?;
         let settings = SettingsArgs {
@@ -608,7 +626,7 @@ impl NativeAsyncClient {
         })
     }
 
-    #[pyo3(signature = (app_id, store, *, environment=None, key_schema=None, components=None, wait=false, lock_timeout=30.0))]
+    #[pyo3(signature = (app_id, store, *, environment=None, key_schema=None, components=None, wait=false, lock_timeout=30.0, if_deploying=None, deploy_wait_timeout=None))]
     #[allow(clippy::too_many_arguments)]
     fn remove_synced<'py>(
         &self,
@@ -620,11 +638,14 @@ impl NativeAsyncClient {
         components: Option<Vec<String>>,
         wait: bool,
         lock_timeout: f64,
+        if_deploying: Option<String>,
+        deploy_wait_timeout: Option<f64>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let options = OptionArgs {
             environment,
             key_schema,
             components,
+            deploying: DeployingArgs::new(if_deploying, deploy_wait_timeout),
             ..OptionArgs::default()
         }
         .build()?;
@@ -646,7 +667,7 @@ impl NativeAsyncClient {
         })
     }
 
-    #[pyo3(signature = (targets, store, *, environment=None, key_schema=None, disable_secret_deletion=false, initial_sync_behavior=None, components=None, var_type=None, scope=None, concurrency=8, progress=None, lock_timeout=30.0))]
+    #[pyo3(signature = (targets, store, *, environment=None, key_schema=None, disable_secret_deletion=false, initial_sync_behavior=None, components=None, var_type=None, scope=None, if_deploying=None, deploy_wait_timeout=None, concurrency=8, progress=None, lock_timeout=30.0))]
     #[allow(clippy::too_many_arguments)]
     fn sync_fleet<'py>(
         &self,
@@ -660,6 +681,8 @@ impl NativeAsyncClient {
         components: Option<Vec<String>>,
         var_type: Option<String>,
         scope: Option<String>,
+        if_deploying: Option<String>,
+        deploy_wait_timeout: Option<f64>,
         concurrency: usize,
         progress: Option<Py<PyAny>>,
         lock_timeout: f64,
@@ -673,6 +696,7 @@ impl NativeAsyncClient {
             components,
             var_type,
             scope,
+            deploying: DeployingArgs::new(if_deploying, deploy_wait_timeout),
         }
         .build()?;
         let settings = fleet_settings(concurrency, lock_timeout, progress)?;

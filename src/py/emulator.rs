@@ -165,6 +165,23 @@ impl Emulator {
         self.inner.fail_next_deployment(app_id)
     }
 
+    #[pyo3(signature = (app_id, cause=None))]
+    fn start_push_deployment_json(&self, app_id: &str, cause: Option<&str>) -> PyResult<String> {
+        let d = self
+            .inner
+            .start_push_deployment(app_id, cause)
+            .map_err(PyValueError::new_err)?;
+        Ok(d.to_string())
+    }
+
+    fn finish_deployment_json(&self, app_id: &str, deployment_id: &str) -> PyResult<String> {
+        let d = self
+            .inner
+            .finish_deployment(app_id, deployment_id)
+            .map_err(PyValueError::new_err)?;
+        Ok(d.to_string())
+    }
+
     fn seed_app_json(&self, spec_json: &str) -> PyResult<String> {
         let spec: serde_json::Value = serde_json::from_str(spec_json)
             .map_err(|e| PyValueError::new_err(format!("spec is not valid JSON: {e}")))?;

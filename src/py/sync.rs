@@ -14,8 +14,8 @@ use super::runtime::block_on_with;
 use crate::store::{Store as CoreStore, StoreError};
 use crate::sync::{
     Action, ApplySettings, Desired, DesiredValue, Engine, Fingerprinter, FleetEvent, FleetProgress,
-    FleetReport, FleetSettings, InitialSyncBehavior, KeySchema, Origin, PlannedSync, Scope,
-    SyncError, SyncOptions, SyncOutcome, Targets, VarType,
+    FleetReport, FleetSettings, IfDeploying, InitialSyncBehavior, KeySchema, Origin, PlannedSync,
+    Scope, SyncError, SyncOptions, SyncOutcome, Targets, VarType,
 };
 
 /// The SQLite state store (fingerprints and `EV[...]` strings, never plaintexts).
@@ -136,6 +136,37 @@ pub struct OptionArgs {
     pub components: Option<Vec<String>>,
     pub var_type: Option<String>,
     pub scope: Option<String>,
+    pub deploying: DeployingArgs,
+}
+
+/// `if_deploying` and `deploy_wait_timeout` from the Python keywords.
+#[derive(Default)]
+pub struct DeployingArgs {
+    pub if_deploying: Option<String>,
+    pub deploy_wait_timeout: Option<f64>,
+}
+
+impl DeployingArgs {
+    pub fn new(if_deploying: Option<String>, deploy_wait_timeout: Option<f64>) -> Self {
+        Self {
+            if_deploying,
+            deploy_wait_timeout,
+        }
+    }
+
+    fn apply(self, options: &mut SyncOptions) -> PyResult<()> {
+        if let Some(p) = self.if_deploying {
+            options.if_deploying = p
+                .parse::<IfDeploying>()
+                .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        }
+        if let Some(t) = self.deploy_wait_timeout {
+            options.deploy_wait_timeout = Duration::try_from_secs_f64(t).map_err(|_| {
+                PyValueError::new_err("deploy_wait_timeout must be a non-negative number")
+            })?;
+        }
+        Ok(())
+    }
 }
 
 impl OptionArgs {
@@ -163,6 +194,7 @@ impl OptionArgs {
         if let Some(s) = self.scope {
             options.default_scope = s.parse::<Scope>().map_err(|e| value_err(&e))?;
         }
+        self.deploying.apply(&mut options)?;
         options.validate().map_err(|e| value_err(&e))?;
         Ok(options)
     }
@@ -233,6 +265,26 @@ pub fn sync_err(e: SyncError) -> PyErr {
             )
         }),
         SyncError::DeployTimeout { .. } => PyTimeoutError::new_err(e.to_string()),
+        SyncError::DeploymentInProgress {
+            ref app_id,
+            ref deployment_id,
+            ref phase,
+            waited,
+        } => Python::attach(|py| {
+            let message = e.to_string();
+            py.import("do_envsync.errors")
+                .and_then(|m| m.getattr("DeploymentInProgressError"))
+                .and_then(|cls| {
+                    let kwargs = pyo3::types::PyDict::new(py);
+                    kwargs.set_item("app_id", app_id)?;
+                    kwargs.set_item("deployment_id", deployment_id)?;
+                    kwargs.set_item("phase", phase)?;
+                    kwargs.set_item("waited", waited.map(|w| w.as_secs_f64()))?;
+                    cls.call((message.clone(),), Some(&kwargs))
+                })
+                .map(PyErr::from_value)
+                .unwrap_or_else(|err| err)
+        }),
         SyncError::DuplicateTarget { .. } => PyValueError::new_err(e.to_string()),
         SyncError::Internal(_) => PyRuntimeError::new_err(e.to_string()),
     }
@@ -250,6 +302,7 @@ fn outcome_value(o: &SyncOutcome) -> serde_json::Value {
         "requests": o.requests,
         "deployment_phase": o.deployment_phase,
         "rolled_back": o.rolled_back,
+        "superseded_deployment_id": o.superseded_deployment_id,
         "changes": changes_json(&o.plan),
         "warnings": o.plan.warnings().iter().map(|w| w.to_string()).collect::<Vec<_>>(),
     })
@@ -387,6 +440,24 @@ impl NativeSyncPlan {
     fn table(&self) -> String {
         self.planned.plan.render_table()
     }
+
+    /// The deployment in flight when the app was read, as JSON (`null` when none):
+    /// `{"id", "phase", "cause", "if_deploying", "note"}` (`note`: one line for display).
+    fn in_flight_json(&self) -> String {
+        let plan = &self.planned.plan;
+        match plan.in_flight() {
+            None => "null".to_owned(),
+            Some(d) => json!({
+                "id": d.id,
+                "phase": d.phase,
+                "cause": d.cause,
+                "started_by_sync": d.started_by_sync,
+                "if_deploying": plan.if_deploying().as_str(),
+                "note": d.describe(plan.has_changes(), plan.if_deploying()),
+            })
+            .to_string(),
+        }
+    }
 }
 
 /// One fleet entry from Python: (app id or name, secrets).
@@ -490,6 +561,7 @@ pub fn plan_offline(
         components,
         var_type,
         scope,
+        deploying: DeployingArgs::default(),
     }
     .build()?;
     let store = store.map(|s| s.inner.clone());

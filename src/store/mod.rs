@@ -533,6 +533,34 @@ impl Store {
         tx.commit().map_err(self.sql())
     }
 
+    /// Records the deployment a sync's PUT started (after its state was saved).
+    pub fn record_deployment(&self, app_id: &str, deployment_id: &str) -> Result<(), StoreError> {
+        check_app_id(app_id)?;
+        let now = crate::sync::state::now_micros().timestamp_micros();
+        self.conn()
+            .execute(
+                "INSERT INTO apps (app_id, first_saved_at, last_deployment_id) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (app_id) DO UPDATE SET last_deployment_id = excluded.last_deployment_id",
+                params![app_id, now, deployment_id],
+            )
+            .map_err(self.sql())?;
+        Ok(())
+    }
+
+    /// The deployment the latest PUT of a sync of this app started, if recorded.
+    pub fn last_deployment(&self, app_id: &str) -> Result<Option<String>, StoreError> {
+        check_app_id(app_id)?;
+        self.conn()
+            .query_row(
+                "SELECT last_deployment_id FROM apps WHERE app_id = ?1",
+                [app_id],
+                |row| row.get::<_, Option<String>>(0),
+            )
+            .optional()
+            .map(Option::flatten)
+            .map_err(self.sql())
+    }
+
     /// Apps with stored state.
     pub fn apps(&self) -> Result<Vec<String>, StoreError> {
         let conn = self.conn();

@@ -93,6 +93,12 @@ const MIGRATIONS: &[(i64, &str)] = &[
     );
     CREATE INDEX sync_runs_by_sync ON sync_runs (sync_id, started_at);",
     ),
+    (
+        3,
+        "-- The deployment the latest PUT of a sync started: a sync supersedes its own
+    -- deployment in flight without waiting for it (if_deploying).
+    ALTER TABLE apps ADD COLUMN last_deployment_id TEXT;",
+    ),
 ];
 
 /// The newest schema version this build knows.

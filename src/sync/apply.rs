@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
+use super::deploying::{gate, in_progress_message, Gate, InFlightDeployment};
 use super::desired::Desired;
 use super::options::SyncOptions;
 use super::plan::{
@@ -90,6 +91,16 @@ pub enum SyncError {
         deployment_id: String,
         waited: Duration,
     },
+    /// A deployment was in flight and the sync had changes to send: `if_deploying=fail`
+    /// (`waited` is `None`), or it was still in flight after `deploy_wait_timeout`.
+    /// Nothing was sent.
+    #[error("{}", in_progress_message(.app_id, .deployment_id, .phase, *.waited))]
+    DeploymentInProgress {
+        app_id: String,
+        deployment_id: String,
+        phase: String,
+        waited: Option<Duration>,
+    },
     #[error("app {app_id} is listed more than once in the fleet (as {first:?} and {second:?})")]
     DuplicateTarget {
         app_id: String,
@@ -135,6 +146,9 @@ pub struct SyncOutcome {
     pub deployment_phase: Option<String>,
     /// The env entries were put back after a failed deployment.
     pub rolled_back: bool,
+    /// The deployment that was in flight when the PUT was sent (`if_deploying=proceed`,
+    /// or one this tool's previous sync of the app started): the PUT superseded it.
+    pub superseded_deployment_id: Option<String>,
 }
 
 pub(super) fn op(name: &str) -> &'static Operation {
@@ -179,12 +193,17 @@ impl Engine {
         &self.store
     }
 
-    pub(super) async fn fetch_spec(&self, app_id: &str) -> Result<Value, SyncError> {
+    /// Reads the app (one GET): its spec and the deployment in flight, if any.
+    pub(super) async fn fetch_spec(
+        &self,
+        app_id: &str,
+    ) -> Result<(Value, Option<InFlightDeployment>), SyncError> {
         let app: Value = self
             .client
             .call(op("get"), &[("id", app_id)], &[], None)
             .await?;
-        take_spec(app, app_id)
+        let in_flight = InFlightDeployment::of_app(&app);
+        Ok((take_spec(app, app_id)?, in_flight))
     }
 
     pub(super) async fn load_state(&self, app_id: &str) -> Result<Vec<StateRecord>, SyncError> {
@@ -197,6 +216,21 @@ impl Engine {
         let store = self.store.clone();
         let app_id = app_id.to_owned();
         blocking(move || store.save_state(&app_id, &records)).await
+    }
+
+    /// Remembers the deployment a PUT started, so the next sync supersedes it without
+    /// waiting (see `deploying`).
+    async fn record_deployment(
+        &self,
+        app_id: &str,
+        deployment_id: Option<&str>,
+    ) -> Result<(), SyncError> {
+        let Some(deployment_id) = deployment_id else {
+            return Ok(());
+        };
+        let store = self.store.clone();
+        let (app_id, deployment_id) = (app_id.to_owned(), deployment_id.to_owned());
+        blocking(move || store.record_deployment(&app_id, &deployment_id)).await
     }
 
     pub(super) async fn lock(&self, app_id: &str, timeout: Duration) -> Result<AppLock, SyncError> {
@@ -231,9 +265,10 @@ impl Engine {
         // Options and keys are checked before any request: bad input sends nothing.
         check_app_id(app_id)?;
         validate_goal(&goal, &options)?;
-        let spec = self.fetch_spec(app_id).await?;
+        let (spec, in_flight) = self.fetch_spec(app_id).await?;
         let state = self.load_state(app_id).await?;
-        let plan = self.make_plan(&goal, spec, &options, &state)?;
+        let mut plan = self.make_plan(&goal, spec, &options, &state)?;
+        self.attach_in_flight(app_id, &mut plan, in_flight).await?;
         Ok(PlannedSync {
             app_id: app_id.to_owned(),
             plan,
@@ -265,29 +300,49 @@ impl Engine {
 
     /// Applies a plan made earlier. Takes the app's lock; when the plan is older than
     /// `stale_after` or another sync wrote state since, re-reads the app and refuses
-    /// (or re-plans) if it changed.
+    /// (or re-plans) if it changed. A deployment in flight is handled per the plan's
+    /// `if_deploying`; after waiting for one the app is always read again.
     pub async fn apply(
         &self,
         mut planned: PlannedSync,
         settings: &ApplySettings,
     ) -> Result<SyncOutcome, SyncError> {
-        let _lock = self.lock(&planned.app_id, settings.lock_timeout).await?;
-        let state = self.load_state(&planned.app_id).await?;
-        let stale = planned.plan.planned_at().elapsed() > settings.stale_after;
-        if stale || state_digest(&state) != planned.state_digest {
-            let fresh = self.fetch_spec(&planned.app_id).await?;
-            planned.requests += 1;
-            let spec_changed = !same_spec(&fresh, planned.plan.base_spec());
-            if spec_changed && !settings.replan {
-                return Err(SyncError::Conflict {
-                    app_id: planned.app_id,
-                });
+        let started = Instant::now();
+        let mut waited = false;
+        loop {
+            let lock = self.lock(&planned.app_id, settings.lock_timeout).await?;
+            let state = self.load_state(&planned.app_id).await?;
+            let stale = planned.plan.planned_at().elapsed() > settings.stale_after;
+            if waited || stale || state_digest(&state) != planned.state_digest {
+                let (fresh, in_flight) = self.fetch_spec(&planned.app_id).await?;
+                planned.requests += 1;
+                let spec_changed = !same_spec(&fresh, planned.plan.base_spec());
+                if spec_changed && !settings.replan {
+                    return Err(SyncError::Conflict {
+                        app_id: planned.app_id,
+                    });
+                }
+                if spec_changed || state_digest(&state) != planned.state_digest {
+                    planned.plan =
+                        self.make_plan(&planned.goal, fresh, &planned.options, &state)?;
+                    planned.state_digest = state_digest(&state);
+                }
+                self.attach_in_flight(&planned.app_id, &mut planned.plan, in_flight)
+                    .await?;
             }
-            if spec_changed || state_digest(&state) != planned.state_digest {
-                planned.plan = self.make_plan(&planned.goal, fresh, &planned.options, &state)?;
+            match gate(&planned.app_id, &planned.plan, &planned.options)? {
+                Gate::Go => return self.apply_locked(planned, state, settings).await,
+                Gate::Wait(deployment) => {
+                    // Other syncs of the app may run meanwhile; the app is read again after.
+                    drop(lock);
+                    let timeout = planned.options.deploy_wait_timeout;
+                    planned.requests += self
+                        .await_deployment(&planned.app_id, &deployment, started, timeout)
+                        .await?;
+                    waited = true;
+                }
             }
         }
-        self.apply_locked(planned, state, settings).await
     }
 
     /// Plans and applies back to back under the app's lock: one request when nothing
@@ -323,11 +378,36 @@ impl Engine {
     ) -> Result<SyncOutcome, SyncError> {
         check_app_id(app_id)?;
         validate_goal(&goal, &options)?;
-        let _lock = self.lock(app_id, settings.lock_timeout).await?;
-        let spec = self.fetch_spec(app_id).await?;
-        let state = self.load_state(app_id).await?;
-        let planned = self.plan_read_spec(app_id, goal, options, spec, &state, 1)?;
-        self.apply_locked(planned, state, settings).await
+        let started = Instant::now();
+        let mut requests = 0;
+        loop {
+            let lock = self.lock(app_id, settings.lock_timeout).await?;
+            let (spec, in_flight) = self.fetch_spec(app_id).await?;
+            requests += 1;
+            let state = self.load_state(app_id).await?;
+            let mut planned = self.plan_read_spec(
+                app_id,
+                goal.clone(),
+                options.clone(),
+                spec,
+                &state,
+                requests,
+            )?;
+            self.attach_in_flight(app_id, &mut planned.plan, in_flight)
+                .await?;
+            match gate(app_id, &planned.plan, &options)? {
+                Gate::Go => return self.apply_locked(planned, state, settings).await,
+                Gate::Wait(deployment) => {
+                    // Not holding the lock while waiting: the next round reads the app
+                    // again, so whatever changed meanwhile is planned against.
+                    drop(lock);
+                    let timeout = options.deploy_wait_timeout;
+                    requests += self
+                        .await_deployment(app_id, &deployment, started, timeout)
+                        .await?;
+                }
+            }
+        }
     }
 
     /// Plans against a spec the caller already read (a GET, or a page of the app list);
@@ -377,13 +457,18 @@ impl Engine {
                 requests,
                 deployment_phase: None,
                 rolled_back: false,
+                superseded_deployment_id: None,
             });
         }
+        // Past the gate, a deployment still in flight is one `proceed` supersedes.
+        let superseded_deployment_id = plan.in_flight().map(|d| d.id.clone());
         let put = self.put_spec(&app_id, plan.new_spec(), &base_spec).await?;
         requests += put.calls;
         let deployment_id = put.deployment_id;
         let new_spec = take_spec(put.app, &app_id)?;
         self.save_state(&app_id, state_after_apply(&plan, &app_id, &new_spec))
+            .await?;
+        self.record_deployment(&app_id, deployment_id.as_deref())
             .await?;
 
         let mut outcome = SyncOutcome {
@@ -393,6 +478,7 @@ impl Engine {
             requests,
             deployment_phase: None,
             rolled_back: false,
+            superseded_deployment_id,
         };
         if settings.wait {
             if let Some(dep) = outcome.deployment_id.clone() {
@@ -402,6 +488,8 @@ impl Engine {
                     let restored = restore_envs(&new_spec, &base_spec, outcome.plan.targets());
                     let put = self.put_spec(&outcome.app_id, &restored, &new_spec).await?;
                     outcome.requests += put.calls;
+                    self.record_deployment(&outcome.app_id, put.deployment_id.as_deref())
+                        .await?;
                     self.save_state(&outcome.app_id, previous_state).await?;
                     outcome.rolled_back = true;
                 }

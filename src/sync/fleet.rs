@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use indexmap::IndexMap;
@@ -19,6 +19,7 @@ use serde_json::Value;
 use super::apply::{
     blocking, op, state_digest, take_spec, ApplySettings, Engine, Goal, SyncError, SyncOutcome,
 };
+use super::deploying::{gate, Gate, InFlightDeployment};
 use super::desired::Desired;
 use super::options::SyncOptions;
 use super::plan::{validate_desired, PlanError};
@@ -121,6 +122,8 @@ struct Resolved {
     app_id: String,
     /// The spec from the list; `None` if the listed app had none (then it is read alone).
     spec: Option<Value>,
+    /// The deployment in flight on the listed app.
+    in_flight: Option<InFlightDeployment>,
     desired: Desired,
     options: SyncOptions,
 }
@@ -319,6 +322,8 @@ impl Engine {
     }
 
     /// One app: lock, re-read if needed, plan against the listed (or re-read) spec, apply.
+    /// With a deployment in flight and `if_deploying=wait`, the lock is let go while
+    /// waiting, and the app is read again afterwards.
     async fn sync_listed_app(
         &self,
         app: &Resolved,
@@ -327,38 +332,60 @@ impl Engine {
         requests: &mut u32,
     ) -> Result<SyncOutcome, SyncError> {
         let id = app.app_id.as_str();
-        let (_lock, contended) = match self.lock(id, Duration::ZERO).await {
-            Ok(lock) => (lock, false),
-            Err(SyncError::Store(StoreError::LockTimeout { .. })) => {
-                (self.lock(id, settings.lock_timeout).await?, true)
-            }
-            Err(e) => return Err(e),
-        };
-        let state = self.load_state(id).await?;
-        // Another sync had the app or wrote it since the list was read: the listed spec
-        // may be older than what DigitalOcean has now.
-        let spec = match &app.spec {
-            Some(spec) if !contended && state_digest(&state) == listed_digest => spec.clone(),
-            _ => {
-                *requests += 1;
-                self.fetch_spec(id).await?
+        let started = Instant::now();
+        let mut waited = false;
+        let (_lock, state, planned) = loop {
+            let (lock, contended) = match self.lock(id, Duration::ZERO).await {
+                Ok(lock) => (lock, false),
+                Err(SyncError::Store(StoreError::LockTimeout { .. })) => {
+                    (self.lock(id, settings.lock_timeout).await?, true)
+                }
+                Err(e) => return Err(e),
+            };
+            let state = self.load_state(id).await?;
+            // Another sync had the app or wrote it since the list was read: the listed spec
+            // may be older than what DigitalOcean has now.
+            let (spec, in_flight) = match &app.spec {
+                Some(spec) if !waited && !contended && state_digest(&state) == listed_digest => {
+                    (spec.clone(), app.in_flight.clone())
+                }
+                _ => {
+                    *requests += 1;
+                    self.fetch_spec(id).await?
+                }
+            };
+            let mut planned = self.plan_read_spec(
+                id,
+                Goal::Sync(app.desired.clone()),
+                app.options.clone(),
+                spec,
+                &state,
+                *requests,
+            )?;
+            self.attach_in_flight(id, &mut planned.plan, in_flight)
+                .await?;
+            match gate(id, &planned.plan, &app.options)? {
+                Gate::Go => break (lock, state, planned),
+                Gate::Wait(deployment) => {
+                    drop(lock);
+                    let timeout = app.options.deploy_wait_timeout;
+                    *requests += self
+                        .await_deployment(id, &deployment, started, timeout)
+                        .await?;
+                    waited = true;
+                }
             }
         };
         let mut attempt = 1;
         loop {
-            let planned = self.plan_read_spec(
-                id,
-                Goal::Sync(app.desired.clone()),
-                app.options.clone(),
-                spec.clone(),
-                &state,
-                *requests,
-            )?;
             if planned.plan.has_changes() {
                 // Counted before sending: a PUT that fails after its retries is still one call.
                 *requests += 1;
             }
-            match self.apply_locked(planned, state.clone(), settings).await {
+            match self
+                .apply_locked(planned.clone(), state.clone(), settings)
+                .await
+            {
                 // A 429 means the PUT was not applied. It only happens when the account's
                 // burst limit is lower than the client knows and several PUTs were in
                 // flight; the pacer has now seen the exhausted budget and holds the next
@@ -422,6 +449,7 @@ impl Engine {
                             target: key.to_owned(),
                             app_id: id.to_owned(),
                             spec: take_spec(app.clone(), id).ok(),
+                            in_flight: InFlightDeployment::of_app(app),
                             desired,
                             options,
                         });

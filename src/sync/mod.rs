@@ -3,6 +3,7 @@
 //! module that talks to DigitalOcean and the store (`crate::store`).
 
 pub mod apply;
+pub mod deploying;
 pub mod desired;
 pub mod fingerprint;
 pub mod fleet;
@@ -12,6 +13,7 @@ pub mod plan;
 pub mod state;
 
 pub use apply::{ApplySettings, Engine, PlannedSync, Progress, SyncError, SyncOutcome};
+pub use deploying::InFlightDeployment;
 pub use desired::{Desired, DesiredValue, ParseEnumError, Scope, VarType};
 pub use fingerprint::{Fingerprinter, FINGERPRINT_KEY_LEN};
 pub use fleet::{
@@ -19,7 +21,10 @@ pub use fleet::{
     DEFAULT_FLEET_CONCURRENCY,
 };
 pub use key_schema::{is_valid_env_key, InvalidKeyError, KeySchema, KeySchemaError};
-pub use options::{InitialSyncBehavior, OptionsError, SyncOptions, Targets};
+pub use options::{
+    IfDeploying, InitialSyncBehavior, OptionsError, SyncOptions, Targets,
+    DEFAULT_DEPLOY_WAIT_TIMEOUT,
+};
 pub use plan::{
     check_app_id, plan, plan_removal, plan_removal_shared, plan_shared, same_spec,
     state_after_apply, validate_desired, Action, EnvChange, Plan, PlanError, PlanKind, Reason,

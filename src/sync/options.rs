@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::time::Duration;
 
 use thiserror::Error;
 
@@ -64,6 +65,55 @@ impl fmt::Display for InitialSyncBehavior {
     }
 }
 
+/// What a sync with changes does when the app already has a deployment in flight
+/// (`in_progress_deployment` / `pending_deployment`): every PUT starts a deployment, and
+/// a PUT while another is in flight supersedes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum IfDeploying {
+    /// Wait (up to `deploy_wait_timeout`) until it ends, then read the app again and apply.
+    #[default]
+    Wait,
+    /// Apply now; the in-flight deployment is superseded (the result names it).
+    Proceed,
+    /// Refuse with `SyncError::DeploymentInProgress`; nothing is sent.
+    Fail,
+}
+
+/// Default bound on waiting for an in-flight deployment.
+pub const DEFAULT_DEPLOY_WAIT_TIMEOUT: Duration = Duration::from_secs(600);
+
+impl IfDeploying {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Wait => "wait",
+            Self::Proceed => "proceed",
+            Self::Fail => "fail",
+        }
+    }
+}
+
+impl FromStr for IfDeploying {
+    type Err = ParseEnumError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "wait" => Ok(Self::Wait),
+            "proceed" => Ok(Self::Proceed),
+            "fail" => Ok(Self::Fail),
+            _ => Err(ParseEnumError {
+                what: "if_deploying",
+                value: s.to_owned(),
+                expected: "wait, proceed, fail",
+            }),
+        }
+    }
+}
+
+impl fmt::Display for IfDeploying {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Where the keys are written: the app-level `envs`, or each named component's.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Targets {
@@ -101,6 +151,10 @@ pub struct SyncOptions {
     pub default_type: VarType,
     /// Scope for new keys whose desired value sets none.
     pub default_scope: Scope,
+    /// A sync with changes while a deployment is in flight: wait, proceed or fail.
+    pub if_deploying: IfDeploying,
+    /// With `IfDeploying::Wait`: how long to wait for in-flight deployments in all.
+    pub deploy_wait_timeout: Duration,
 }
 
 impl Default for SyncOptions {
@@ -113,6 +167,8 @@ impl Default for SyncOptions {
             targets: Targets::default(),
             default_type: VarType::Secret,
             default_scope: Scope::RunAndBuildTime,
+            if_deploying: IfDeploying::default(),
+            deploy_wait_timeout: DEFAULT_DEPLOY_WAIT_TIMEOUT,
         }
     }
 }
@@ -216,5 +272,13 @@ mod tests {
             assert_eq!(b.as_str().parse::<InitialSyncBehavior>().unwrap(), b);
         }
         assert!("overwrite".parse::<InitialSyncBehavior>().is_err());
+        for p in [IfDeploying::Wait, IfDeploying::Proceed, IfDeploying::Fail] {
+            assert_eq!(p.as_str().parse::<IfDeploying>().unwrap(), p);
+        }
+        let err = "later".parse::<IfDeploying>().unwrap_err().to_string();
+        assert!(
+            err.contains("later") && err.contains("wait, proceed, fail"),
+            "{err}"
+        );
     }
 }

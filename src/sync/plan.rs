@@ -15,12 +15,13 @@ use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
 use serde_json::{Map, Value};
 use thiserror::Error;
 
+use super::deploying::InFlightDeployment;
 use super::desired::{Desired, DesiredValue, Scope, VarType};
 use super::fingerprint::{hex_matches, Fingerprinter};
 use super::key_schema::{
     is_valid_env_key, render_destination_key, strip_affixes, InvalidKeyError, KeySchemaError,
 };
-use super::options::{InitialSyncBehavior, OptionsError, SyncOptions, Targets};
+use super::options::{IfDeploying, InitialSyncBehavior, OptionsError, SyncOptions, Targets};
 use super::state::{is_ev_string, now_micros, Origin, StateRecord, APP_TARGET};
 
 /// The spec arrays whose entries are components with their own `envs`.
@@ -317,9 +318,27 @@ pub struct Plan {
     intents: Vec<RecordIntent>,
     carried: Vec<StateRecord>,
     planned_at: Instant,
+    /// The deployment in flight on the app when it was read, and what applying does then.
+    in_flight: Option<InFlightDeployment>,
+    if_deploying: IfDeploying,
 }
 
 impl Plan {
+    /// The deployment that was in flight (`in_progress_deployment` or
+    /// `pending_deployment`) when the app was read.
+    pub fn in_flight(&self) -> Option<&InFlightDeployment> {
+        self.in_flight.as_ref()
+    }
+
+    /// What applying this plan does while a deployment is in flight.
+    pub fn if_deploying(&self) -> IfDeploying {
+        self.if_deploying
+    }
+
+    pub(crate) fn set_in_flight(&mut self, in_flight: Option<InFlightDeployment>) {
+        self.in_flight = in_flight;
+    }
+
     pub fn kind(&self) -> PlanKind {
         self.kind
     }
@@ -445,6 +464,10 @@ impl Plan {
                 "nothing to apply, no deployment"
             }
         ));
+        if let Some(d) = &self.in_flight {
+            out.push_str(&d.describe(self.has_changes(), self.if_deploying));
+            out.push('\n');
+        }
         for w in &self.warnings {
             out.push_str(&format!("warning: {w}\n"));
         }
@@ -464,6 +487,7 @@ impl fmt::Debug for Plan {
             )
             .field("new_spec", &"<redacted>")
             .field("has_changes", &self.has_changes())
+            .field("in_flight", &self.in_flight)
             .finish()
     }
 }
@@ -1373,7 +1397,9 @@ pub fn plan_shared(
     fp: &Fingerprinter,
 ) -> Result<Plan, PlanError> {
     let parts = sync_parts(&spec, desired, options, state, fp)?;
-    Ok(parts.into_plan(PlanKind::Sync, spec))
+    let mut plan = parts.into_plan(PlanKind::Sync, spec);
+    plan.if_deploying = options.if_deploying;
+    Ok(plan)
 }
 
 /// What a plan holds besides its base spec.
@@ -1406,6 +1432,8 @@ impl PlanParts {
             intents: self.intents,
             carried: self.carried,
             planned_at: Instant::now(),
+            in_flight: None,
+            if_deploying: IfDeploying::default(),
         }
     }
 }
@@ -1546,7 +1574,9 @@ pub fn plan_removal_shared(
     options: &SyncOptions,
 ) -> Result<Plan, PlanError> {
     let parts = removal_parts(&spec, state, options)?;
-    Ok(parts.into_plan(PlanKind::Removal, spec))
+    let mut plan = parts.into_plan(PlanKind::Removal, spec);
+    plan.if_deploying = options.if_deploying;
+    Ok(plan)
 }
 
 fn removal_parts(

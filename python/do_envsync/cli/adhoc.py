@@ -28,6 +28,8 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
         "components": args.component or None,
         "var_type": args.type,
         "scope": args.scope,
+        "if_deploying": args.if_deploying,
+        "deploy_wait_timeout": args.deploy_wait_timeout,
     }
 
 
@@ -45,6 +47,13 @@ def _changes_json(changes: Any) -> list[dict[str, Any]]:
     ]
 
 
+def _in_flight_json(plan: SyncPlan) -> dict[str, Any] | None:
+    d = plan.in_flight_deployment
+    if d is None:
+        return None
+    return {"id": d.id, "phase": d.phase, "cause": d.cause, "ifDeploying": d.if_deploying}
+
+
 def show_plan(plan: SyncPlan, as_json: bool) -> int:
     """Prints a plan (a table, or JSON); the exit code: 2 when it has changes, else 0."""
     if as_json:
@@ -54,6 +63,7 @@ def show_plan(plan: SyncPlan, as_json: bool) -> int:
                 "hasChanges": plan.has_changes,
                 "changes": _changes_json(plan.changes),
                 "warnings": plan.warnings,
+                "inFlightDeployment": _in_flight_json(plan),
             }
         )
     else:
@@ -89,12 +99,31 @@ def _apply(args: argparse.Namespace) -> int:
                 "unchanged": result.unchanged,
                 "requests": result.requests,
                 "deploymentPhase": result.deployment_phase,
+                "supersededDeploymentId": result.superseded_deployment_id,
                 "warnings": result.warnings,
             }
         )
     else:
         print(str(result))
     return 0
+
+
+def deploying_options(p: Any, *, default: str | None) -> None:
+    """`--if-deploying` and `--deploy-wait-timeout` (`default` None: keep the stored value)."""
+    p.add_argument(
+        "--if-deploying",
+        choices=["wait", "proceed", "fail"],
+        default=default,
+        help="a deployment already in flight: wait for it to end, supersede it, or fail "
+        "(default: wait)",
+    )
+    p.add_argument(
+        "--deploy-wait-timeout",
+        type=float,
+        default=600.0 if default is not None else None,
+        metavar="SECONDS",
+        help="with --if-deploying wait: give up after this long (default: 600)",
+    )
 
 
 def _common_options(p: argparse.ArgumentParser) -> None:
@@ -123,6 +152,7 @@ def _common_options(p: argparse.ArgumentParser) -> None:
         default="RUN_AND_BUILD_TIME",
         choices=["RUN_TIME", "BUILD_TIME", "RUN_AND_BUILD_TIME"],
     )
+    deploying_options(p, default="wait")
     p.add_argument("--json", action="store_true")
     api_options(p)
 

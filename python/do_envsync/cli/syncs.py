@@ -10,7 +10,7 @@ from ..control import SecretSync, SyncRun
 from ..display import runs_table
 from ..errors import SyncRunError
 from . import _common as c
-from .adhoc import show_plan
+from .adhoc import deploying_options, show_plan
 
 
 def _source(args: argparse.Namespace) -> dict[str, Any] | None:
@@ -70,6 +70,8 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
         ("initial_sync_behavior", "initial_sync_behavior"),
         ("type", "default_type"),
         ("scope", "default_scope"),
+        ("if_deploying", "if_deploying"),
+        ("deploy_wait_timeout", "deploy_wait_timeout"),
     ):
         value = getattr(args, attr)
         if value is not None:
@@ -100,6 +102,7 @@ def _show(sync: SecretSync, as_json: bool) -> None:
         ("initial sync", str(o.get("initialSyncBehavior") or "")),
         ("auto sync", str(o.get("autoSyncEnabled"))),
         ("deletion disabled", str(o.get("disableSecretDeletion"))),
+        ("if deploying", f"{o.get('ifDeploying')} (wait up to {o.get('deployWaitTimeout')}s)"),
         ("enabled", str(sync.is_enabled)),
         ("version", str(sync.version)),
         ("status", sync.sync_status or "never run"),
@@ -318,6 +321,7 @@ def _option_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--auto-sync", action="store_const", const=True, dest="auto_sync")
     g.add_argument("--type", choices=["SECRET", "GENERAL"], help="type of new keys")
     g.add_argument("--scope", choices=["RUN_TIME", "BUILD_TIME", "RUN_AND_BUILD_TIME"])
+    deploying_options(g, default=None)
 
 
 def register(sub: Any) -> None:
