@@ -5,6 +5,7 @@ and the emulator's admin surface. Each test performs the attack and checks the d
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -13,9 +14,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from do_envsync import Client, ValidationError
 from do_envsync.testing import Emulator
 
-from .conftest import make_spec
+from .conftest import CANARY_LITERALS, make_spec
 from .test_cli_control import CANARY_VALUE, Cli
 
 OTHER_UID = 65534
@@ -114,3 +116,86 @@ def test_a_state_database_planted_by_another_user_is_refused(
     st = db.stat()
     assert (st.st_uid, st.st_mode & 0o777) == (OTHER_UID, 0o666)
     assert sorted(p.name for p in db.parent.iterdir()) == ["state.db"]
+
+
+# ---------------------------------------------------------------------------
+# Item 5: secrets echoed back by the API or by a command source are scrubbed before
+# they are shown, logged or stored.
+# ---------------------------------------------------------------------------
+
+ECHO_CANARY = "canary-echoed-4be1d0c93a"
+LEGACY_TOKEN = "0f" * 32
+CANARY_LITERALS.add(ECHO_CANARY)
+CANARY_LITERALS.add(LEGACY_TOKEN)
+
+
+def _echo_422(emu: Emulator, *values: str) -> None:
+    """A 422 on the next PUT whose message repeats what was sent, as validators do."""
+    body = {
+        "id": "unprocessable_entity",
+        "message": "invalid env values: " + ", ".join(f'"{v}"' for v in values),
+    }
+    emu.add_fault("status", method="PUT", status=422, body=json.dumps(body), count=1)
+
+
+def test_an_api_error_repeating_the_values_sent_is_scrubbed(client: Client, emu: Emulator) -> None:
+    app = emu.seed_app(make_spec("shop"))
+    _echo_422(emu, ECHO_CANARY, LEGACY_TOKEN, emu.token)
+    with pytest.raises(ValidationError) as info:
+        client.sync(app["id"], {"PASSWORD": ECHO_CANARY})
+    err = info.value
+    for text in (str(err), repr(err), err.message):
+        assert ECHO_CANARY not in text and LEGACY_TOKEN not in text and emu.token not in text
+        assert "[REDACTED]" in text
+    # The raw client too: a PUT of a spec holding a SECRET.
+    spec = make_spec("shop", envs=[{"key": "K", "value": ECHO_CANARY, "type": "SECRET"}])
+    _echo_422(emu, ECHO_CANARY)
+    with pytest.raises(ValidationError) as info:
+        client.apps.update(app["id"], spec)
+    assert ECHO_CANARY not in str(info.value)
+
+
+def test_a_run_failing_with_an_echoing_api_error_stores_no_secret(
+    cli: Cli, emu: Emulator, tmp_path: Path, _isolated_state: Path
+) -> None:
+    emu.seed_app(make_spec("shop"))
+    cli.connect()
+    env_file = tmp_path / ".env"
+    env_file.write_text(f"PASSWORD={ECHO_CANARY}\n")
+    cli("syncs", "create", "s", "--connection", "emu", "--app", "shop", "--env-file", str(env_file))
+    _echo_422(emu, ECHO_CANARY, LEGACY_TOKEN)
+    line = cli.error("syncs", "run", "s")
+    assert "invalid env values" in line and "[REDACTED]" in line, line
+    history = cli.json("syncs", "history", "s")
+    assert "[REDACTED]" in history[0]["message"]
+    out = "".join(cli.outputs)
+    assert ECHO_CANARY not in out and LEGACY_TOKEN not in out
+    blob = b"".join(p.read_bytes() for p in _isolated_state.parent.rglob("*") if p.is_file())
+    assert ECHO_CANARY.encode() not in blob and LEGACY_TOKEN.encode() not in blob
+
+
+def test_a_failing_command_printing_secrets_on_stderr_is_scrubbed(
+    cli: Cli, emu: Emulator, tmp_path: Path, _isolated_state: Path
+) -> None:
+    emu.seed_app(make_spec("shop"))
+    master = "ab" * 32
+    CANARY_LITERALS.add(master)
+    cli.env["DO_ENVSYNC_MASTER_KEY"] = master
+    cli.connect()
+    script = tmp_path / "vault.sh"
+    script.write_text(
+        f"echo 'PASSWORD={ECHO_CANARY}'\n"
+        f"echo 'vault: cannot store {ECHO_CANARY} with token {LEGACY_TOKEN}' >&2\n"
+        'echo "master key: $DO_ENVSYNC_MASTER_KEY" >&2\n'
+        "exit 3\n"
+    )
+    cli("syncs", "create", "s", "--connection", "emu", "--app", "shop", "--command", f"sh {script}")
+    line = cli.error("syncs", "run", "s")
+    assert "vault: cannot store [REDACTED] with token [REDACTED]" in line, line
+    history = cli.json("syncs", "history", "s")
+    assert "vault: cannot store [REDACTED]" in history[0]["message"]
+    out = "".join(cli.outputs)
+    assert ECHO_CANARY not in out and LEGACY_TOKEN not in out and master not in out
+    blob = b"".join(p.read_bytes() for p in _isolated_state.parent.rglob("*") if p.is_file())
+    assert ECHO_CANARY.encode() not in blob and LEGACY_TOKEN.encode() not in blob
+    assert emu.request_count(method="PUT") == 0

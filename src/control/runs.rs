@@ -402,7 +402,9 @@ impl ControlPlane {
             }
             Err(cause) => {
                 run.status = RunStatus::Failed;
-                run.message = Some(cause.one_line());
+                // Stored and shown later: mask anything token- or ciphertext-shaped that
+                // a message may still carry (values echoed are scrubbed where they arise).
+                run.message = Some(crate::client::mask_secrets(&cause.one_line()).into_owned());
                 Some(cause)
             }
         };

@@ -4,7 +4,10 @@
 //!
 //! The command runs with stdin closed, in its own process group, and is killed with
 //! that whole group when it outlives its timeout. stdout holds the values, so it is
-//! never quoted in an error; stderr is, as a bounded excerpt of its end.
+//! never quoted in an error; stderr is, as a bounded excerpt of its end, scrubbed
+//! first: whatever values the command printed on stdout, the product's own secrets
+//! (token and master key variables) and anything token- or ciphertext-shaped are
+//! masked, since a failing secret manager may well print a value on stderr.
 
 use std::path::PathBuf;
 use std::process::{ExitStatus, Stdio};
@@ -18,6 +21,7 @@ use tokio::process::Command;
 use super::dotenv::parse_text;
 use super::fields::type_name;
 use super::{SourceError, SourceSecrets};
+use crate::client::Scrubber;
 
 /// Default time a command may run.
 pub const DEFAULT_COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
@@ -188,14 +192,15 @@ impl CommandSource {
             )
         })
         .await;
-        let stderr_excerpt = || excerpt(&tail.lock());
+        let stderr_excerpt =
+            |stdout: Option<&[u8]>| excerpt(&tail.lock(), &stderr_scrubber(stdout));
         match outcome {
             Ok(Ok((stdout, (), status))) if status.success() => Ok(stdout),
-            Ok(Ok((_, (), status))) => Err(SourceError::Command {
+            Ok(Ok((stdout, (), status))) => Err(SourceError::Command {
                 command: self.label(),
                 problem: format!("failed with {}", describe_status(status)),
                 exit_code: status.code(),
-                stderr: stderr_excerpt(),
+                stderr: stderr_excerpt(Some(&stdout)),
             }),
             Ok(Err(failure)) => {
                 kill_group(pid, &mut child).await;
@@ -210,7 +215,7 @@ impl CommandSource {
                     command: self.label(),
                     problem,
                     exit_code: None,
-                    stderr: stderr_excerpt(),
+                    stderr: stderr_excerpt(None),
                 })
             }
             Err(_elapsed) => {
@@ -222,7 +227,7 @@ impl CommandSource {
                         format_seconds(self.timeout)
                     ),
                     exit_code: None,
-                    stderr: stderr_excerpt(),
+                    stderr: stderr_excerpt(None),
                 })
             }
         }
@@ -304,12 +309,55 @@ fn describe_status(status: ExitStatus) -> String {
     status.to_string()
 }
 
-/// The end of stderr as one line: lines joined with " | ", control characters
-/// dropped, at most [`STDERR_EXCERPT_CHARS`] characters; `None` when blank.
-fn excerpt(bytes: &[u8]) -> Option<String> {
+/// Environment variables holding the product's own secrets: never passed to a
+/// command (see [`CommandSource`]'s environment) and masked in what it prints.
+pub const PRODUCT_SECRET_VARS: [&str; 4] = [
+    "DO_ENVSYNC_MASTER_KEY",
+    "DIGITALOCEAN_TOKEN",
+    "DIGITALOCEAN_ACCESS_TOKEN",
+    "DO_ENVSYNC_EMULATOR_TOKEN",
+];
+
+/// What a failed command's stderr must not show: the values it printed on stdout
+/// (read leniently: JSON string values, dotenv values, or the right-hand side of each
+/// `=` line), and the product's secrets from this process's environment.
+fn stderr_scrubber(stdout: Option<&[u8]>) -> Scrubber {
+    let mut scrubber = Scrubber::new();
+    for name in PRODUCT_SECRET_VARS {
+        if let Ok(value) = std::env::var(name) {
+            scrubber.add(&value);
+        }
+    }
+    let Some(text) = stdout.map(String::from_utf8_lossy) else {
+        return scrubber;
+    };
+    if let Ok(Value::Object(map)) = serde_json::from_str::<Value>(&text) {
+        map.values()
+            .filter_map(Value::as_str)
+            .for_each(|v| scrubber.add(v));
+    } else if let Ok(pairs) = parse_text(&text) {
+        pairs.iter().for_each(|(_, v)| scrubber.add(v));
+    } else {
+        for line in text.lines() {
+            if let Some((_, value)) = line.split_once(['=', ':']) {
+                scrubber.add(value.trim().trim_matches(['"', '\'', ',']));
+            }
+        }
+    }
+    scrubber
+}
+
+/// The end of stderr as one line, scrubbed: lines joined with " | ", control
+/// characters dropped, at most [`STDERR_EXCERPT_CHARS`] characters; `None` when blank.
+/// When only the tail was kept, its first (cut) line is dropped: a secret cut in half
+/// would no longer be recognised.
+fn excerpt(bytes: &[u8], scrubber: &Scrubber) -> Option<String> {
     let text = String::from_utf8_lossy(bytes);
+    let text = scrubber.scrub(&text);
+    let cut = bytes.len() >= STDERR_TAIL_BYTES;
     let joined = text
         .lines()
+        .skip(usize::from(cut))
         .map(|l| {
             l.chars()
                 .filter(|c| !c.is_control() || *c == '\t')
@@ -422,15 +470,41 @@ mod tests {
 
     #[test]
     fn stderr_excerpt_is_one_bounded_line() {
-        assert_eq!(excerpt(b"  \n"), None);
+        let none = Scrubber::new();
+        assert_eq!(excerpt(b"  \n", &none), None);
         assert_eq!(
-            excerpt(b"error: denied\n\x1b[31mhint\x1b[0m: login\n").unwrap(),
+            excerpt(b"error: denied\n\x1b[31mhint\x1b[0m: login\n", &none).unwrap(),
             "error: denied | [31mhint[0m: login"
         );
-        let long = "x".repeat(5000);
-        let shown = excerpt(long.as_bytes()).unwrap();
+        let long = format!("{}\n", "x".repeat(100)).repeat(50);
+        let shown = excerpt(long.as_bytes(), &none).unwrap();
         assert!(shown.starts_with('…'));
         assert_eq!(shown.chars().count(), STDERR_EXCERPT_CHARS + 1);
+    }
+
+    #[test]
+    fn stderr_is_scrubbed_of_stdout_values_and_token_shapes() {
+        let stdout = b"{\"A\": \"canary-json-value\"}";
+        let s = stderr_scrubber(Some(stdout));
+        let legacy = "ab".repeat(32);
+        let err = format!("denied for canary-json-value\ntoken {legacy} dop_v1_abc\n");
+        let shown = excerpt(err.as_bytes(), &s).unwrap();
+        assert_eq!(shown, "denied for [REDACTED] | token [REDACTED] [REDACTED]");
+        let s = stderr_scrubber(Some(b"export B='dotenv-canary'\nC=x\n"));
+        assert_eq!(
+            excerpt(b"B is dotenv-canary", &s).unwrap(),
+            "B is [REDACTED]"
+        );
+        // Output that parses as neither: each line's right-hand side.
+        let s = stderr_scrubber(Some(b"{ broken\n  \"D\": \"half-json-canary\",\n"));
+        assert_eq!(excerpt(b"x half-json-canary", &s).unwrap(), "x [REDACTED]");
+        // A secret cut by the tail limit is dropped with its line, not shown in part.
+        let mut tail = b"ary-json-value is wrong\n".to_vec();
+        tail.resize(STDERR_TAIL_BYTES - 12, b'z');
+        tail.extend_from_slice(b"\nfinal error");
+        let shown = excerpt(&tail, &s).unwrap();
+        assert!(!shown.contains("ary-json"), "{shown}");
+        assert!(shown.ends_with("final error"), "{shown}");
     }
 
     #[test]
