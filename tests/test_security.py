@@ -199,3 +199,65 @@ def test_a_failing_command_printing_secrets_on_stderr_is_scrubbed(
     blob = b"".join(p.read_bytes() for p in _isolated_state.parent.rglob("*") if p.is_file())
     assert ECHO_CANARY.encode() not in blob and LEGACY_TOKEN.encode() not in blob
     assert emu.request_count(method="PUT") == 0
+
+
+# ---------------------------------------------------------------------------
+# Item 6: secrets on argv (--source-json) and item 7: a token typed as --token-env.
+# ---------------------------------------------------------------------------
+
+
+def test_source_json_refuses_secret_values_on_the_command_line(
+    cli: Cli, emu: Emulator, tmp_path: Path
+) -> None:
+    emu.seed_app(make_spec("shop"))
+    cli.connect()
+    create = ["syncs", "create", "s", "--connection", "emu", "--app", "shop", "--source-json"]
+    inline = json.dumps({"type": "inline", "secrets": {"PASSWORD": ECHO_CANARY}})
+    line = cli.error(*create, inline)
+    assert "@FILE" in line and "stdin" in line and ECHO_CANARY not in line, line
+    infisical = {
+        "type": "infisical",
+        "project_id": "p",
+        "environment": "prod",
+        "client_id": "id",
+        "client_secret": ECHO_CANARY,
+    }
+    line = cli.error(*create, json.dumps(infisical))
+    assert "client_secret_env" in line and ECHO_CANARY not in line, line
+    assert "not found" in cli.error("syncs", "get", "s")  # nothing was created
+    # A JSON error does not quote the text either.
+    line = cli.error(*create, '{"type": "inline", "secrets": {"A": "' + ECHO_CANARY)
+    assert "not JSON" in line and ECHO_CANARY not in line, line
+
+    # From a file or from stdin the same source is accepted.
+    path = tmp_path / "source.json"
+    path.write_text(inline)
+    path.chmod(0o600)
+    cli(*create, f"@{path}", "--key-schema", "A_{{secretKey}}")
+    cli(
+        "syncs",
+        "create",
+        "s2",
+        "--connection",
+        "emu",
+        "--app",
+        "shop",
+        "--source-json",
+        "-",
+        "--key-schema",
+        "B_{{secretKey}}",
+        stdin=inline,
+    )
+    assert cli.json("syncs", "run", "s")["created"] == ["A_PASSWORD"]
+    assert cli.json("syncs", "run", "s2")["created"] == ["B_PASSWORD"]
+    line = cli.error(*create, "@" + str(tmp_path / "missing.json"))
+    assert "cannot read" in line
+
+
+def test_a_token_given_as_token_env_is_refused_without_echo(cli: Cli, emu: Emulator) -> None:
+    for token in (emu.token, LEGACY_TOKEN, "doo_v1_" + "c" * 64):
+        CANARY_LITERALS.add(token)
+        for args in (("apps", "list"), ("connections", "create", "x")):
+            line = cli.error(*args, "--token-env", token)
+            assert token not in line and "variable name" in line, line
+            assert token[:10] not in line
