@@ -1866,7 +1866,8 @@ class AppIngressSpec(Model):
 
     @property
     def rules(self) -> list[AppIngressSpecRule] | None:
-        """Rules for configuring HTTP ingress for component routes, CORS, rewrites, and redirects."""
+        """Rules for configuring HTTP ingress for component routes, CORS, rewrites, and redirects.
+        """
         return _get_models(self._data, "rules", AppIngressSpecRule)
 
     @rules.setter
@@ -2859,7 +2860,8 @@ class AppMaintenanceSpec(Model):
 
     @property
     def offline_page_url(self) -> str | None:
-        """A custom offline page to display when maintenance mode is enabled or the app is archived."""
+        """A custom offline page to display when maintenance mode is enabled or the app is archived.
+        """
         return _get_str(self._data, "offline_page_url")
 
     @offline_page_url.setter
@@ -5120,7 +5122,8 @@ class AppsGetExecResponse(Model):
 
     @property
     def url(self) -> str | None:
-        """A websocket URL that allows sending/receiving console input and receiving console output."""
+        """A websocket URL that allows sending/receiving console input and receiving console output.
+        """
         return _get_str(self._data, "url")
 
     @url.setter

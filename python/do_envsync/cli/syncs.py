@@ -13,7 +13,6 @@ from ..errors import SyncRunError
 from . import _common as c
 from .adhoc import show_plan
 
-
 MAX_SOURCE_JSON = 1024 * 1024
 """Largest `--source-json @FILE` read, in characters."""
 
