@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from do_envsync import Client, ValidationError
+from do_envsync import Client, ValidationError, sources
 from do_envsync.testing import Emulator
 
 from .conftest import CANARY_LITERALS, make_spec
@@ -261,3 +261,86 @@ def test_a_token_given_as_token_env_is_refused_without_echo(cli: Cli, emu: Emula
             line = cli.error(*args, "--token-env", token)
             assert token not in line and "variable name" in line, line
             assert token[:10] not in line
+
+
+# ---------------------------------------------------------------------------
+# Item 8: a command source does not inherit the product's own secrets.
+# ---------------------------------------------------------------------------
+
+_PRODUCT_VARS = (
+    "DO_ENVSYNC_MASTER_KEY",
+    "DIGITALOCEAN_TOKEN",
+    "DIGITALOCEAN_ACCESS_TOKEN",
+    "DO_ENVSYNC_EMULATOR_TOKEN",
+)
+_REPORT_ENV = (
+    "for v in DO_ENVSYNC_MASTER_KEY DIGITALOCEAN_TOKEN DIGITALOCEAN_ACCESS_TOKEN "
+    "DO_ENVSYNC_EMULATOR_TOKEN MY_INFISICAL_SECRET PATH; do "
+    'eval "x=\\${$v:-}"; if [ -n "$x" ]; then echo "$v=set"; else echo "$v=unset"; fi; done'
+)
+
+
+def test_a_command_source_gets_no_product_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in _PRODUCT_VARS:
+        monkeypatch.setenv(name, "dop_v1_" + "e" * 64)
+    seen = sources.read(sources.command(_REPORT_ENV))
+    assert seen == {
+        **{n: "unset" for n in _PRODUCT_VARS},
+        "MY_INFISICAL_SECRET": "unset",
+        "PATH": "set",
+    }
+    # Passed when the command needs it and says so.
+    seen = sources.read(sources.command(_REPORT_ENV, pass_env=["DIGITALOCEAN_TOKEN"]))
+    assert seen["DIGITALOCEAN_TOKEN"] == "set" and seen["DO_ENVSYNC_MASTER_KEY"] == "unset"
+
+
+def test_a_stored_command_sync_gets_no_infisical_client_secret(
+    cli: Cli, emu: Emulator, tmp_path: Path
+) -> None:
+    app = emu.seed_app(make_spec("shop"))
+    cli.connect()
+    infisical = [
+        "--infisical-project",
+        "p",
+        "--infisical-environment",
+        "prod",
+        "--infisical-client-id",
+        "id",
+        "--infisical-client-secret-env",
+        "MY_INFISICAL_SECRET",
+        "--infisical-url",
+        "http://127.0.0.1:9",
+    ]
+    cli(
+        "syncs",
+        "create",
+        "inf",
+        "--connection",
+        "emu",
+        "--app",
+        "shop",
+        *infisical,
+        "--key-schema",
+        "I_{{secretKey}}",
+    )
+    cli(
+        "syncs",
+        "create",
+        "cmd",
+        "--connection",
+        "emu",
+        "--app",
+        "shop",
+        "--command",
+        _REPORT_ENV,
+        "--key-schema",
+        "C_{{secretKey}}",
+    )
+    env = {name: "dop_v1_" + "e" * 64 for name in _PRODUCT_VARS if name != "DO_ENVSYNC_MASTER_KEY"}
+    env["MY_INFISICAL_SECRET"] = ECHO_CANARY
+    cli("syncs", "run", "cmd", env=env)
+    stored = next(a for a in emu.apps() if a["id"] == app["id"])["spec"]["envs"]
+    seen = {e["key"]: emu.reveal_secret(e["value"]) for e in stored if e["key"].startswith("C_")}
+    assert seen == {f"C_{n}": "unset" for n in (*_PRODUCT_VARS, "MY_INFISICAL_SECRET")} | {
+        "C_PATH": "set"
+    }

@@ -600,7 +600,10 @@ components = ["web"]
         assert!(e.contains("line 3"), "{e}");
         // A token written where the variable name goes is refused without echo.
         let e = err("[[connections]]\nname = \"a\"\ntoken_env = \"dop_v1_canary\"");
-        assert!(e.contains("token_env") && e.contains("looks like a token"), "{e}");
+        assert!(
+            e.contains("token_env") && e.contains("looks like a token"),
+            "{e}"
+        );
         assert!(!e.contains("canary"), "{e}");
     }
 

@@ -80,6 +80,9 @@ pub struct CommandSource {
     pub timeout: Duration,
     /// Working directory; `None` inherits the caller's.
     pub cwd: Option<PathBuf>,
+    /// Variables the command gets although they are withheld by default (see
+    /// [`withheld_vars`]), e.g. `DIGITALOCEAN_TOKEN` for a command that calls `doctl`.
+    pub pass_env: Vec<String>,
 }
 
 impl CommandSource {
@@ -160,6 +163,13 @@ impl CommandSource {
                 cmd
             }
         };
+        // The product's own secrets stay with the product: a secret manager's CLI
+        // needs none of them, and a command that misbehaves must not get them.
+        for name in withheld_vars() {
+            if !self.pass_env.iter().any(|p| *p == name) {
+                cmd.env_remove(&name);
+            }
+        }
         cmd.stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -309,8 +319,8 @@ fn describe_status(status: ExitStatus) -> String {
     status.to_string()
 }
 
-/// Environment variables holding the product's own secrets: never passed to a
-/// command (see [`CommandSource`]'s environment) and masked in what it prints.
+/// Environment variables holding the product's own secrets: not passed to a command
+/// (unless its `pass_env` names them) and masked in what it prints.
 pub const PRODUCT_SECRET_VARS: [&str; 4] = [
     "DO_ENVSYNC_MASTER_KEY",
     "DIGITALOCEAN_TOKEN",
@@ -318,13 +328,36 @@ pub const PRODUCT_SECRET_VARS: [&str; 4] = [
     "DO_ENVSYNC_EMULATOR_TOKEN",
 ];
 
+/// Names of Infisical client secret variables this process reads (a sync's
+/// `client_secret_env`): withheld from commands like [`PRODUCT_SECRET_VARS`].
+static SECRET_VARS_IN_USE: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+/// Records a variable holding one of the product's secrets (an Infisical
+/// `client_secret_env`), so that commands started afterwards do not inherit it.
+pub fn withhold_var(name: &str) {
+    let mut names = SECRET_VARS_IN_USE.lock();
+    if !names.iter().any(|n| n == name) {
+        names.push(name.to_owned());
+    }
+}
+
+/// Every variable a command does not inherit unless its `pass_env` names it.
+pub fn withheld_vars() -> Vec<String> {
+    let mut names: Vec<String> = PRODUCT_SECRET_VARS
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+    names.extend(SECRET_VARS_IN_USE.lock().iter().cloned());
+    names
+}
+
 /// What a failed command's stderr must not show: the values it printed on stdout
 /// (read leniently: JSON string values, dotenv values, or the right-hand side of each
 /// `=` line), and the product's secrets from this process's environment.
 fn stderr_scrubber(stdout: Option<&[u8]>) -> Scrubber {
     let mut scrubber = Scrubber::new();
-    for name in PRODUCT_SECRET_VARS {
-        if let Ok(value) = std::env::var(name) {
+    for name in withheld_vars() {
+        if let Ok(value) = std::env::var(&name) {
             scrubber.add(&value);
         }
     }
@@ -519,6 +552,7 @@ mod tests {
             format: OutputFormat::Json,
             timeout: Duration::from_millis(1500),
             cwd: None,
+            pass_env: Vec::new(),
         };
         assert_eq!(source.command_line(), r#"vault kv get 'it'\''s here'"#);
         assert_eq!(

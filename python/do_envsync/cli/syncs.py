@@ -41,6 +41,8 @@ def _source(args: argparse.Namespace) -> dict[str, Any] | None:
             source["format"] = args.command_format
         if args.command_timeout is not None:
             source["timeout"] = args.command_timeout
+        if args.command_pass_env:
+            source["pass_env"] = args.command_pass_env
         return source
     if args.infisical_project is not None:
         source = {
@@ -307,6 +309,12 @@ def _source_options(p: argparse.ArgumentParser) -> None:
     )
     g.add_argument("--command-format", choices=["auto", "json", "dotenv"])
     g.add_argument("--command-timeout", type=float, metavar="SECONDS")
+    g.add_argument(
+        "--command-pass-env",
+        action="append",
+        metavar="VAR",
+        help="pass this withheld variable (e.g. DIGITALOCEAN_TOKEN) to the command (repeatable)",
+    )
     g.add_argument("--infisical-project", metavar="ID")
     g.add_argument("--infisical-environment", metavar="SLUG")
     g.add_argument("--infisical-path", default="/", metavar="PATH")
