@@ -166,7 +166,7 @@ impl CommandSource {
         // The product's own secrets stay with the product: a secret manager's CLI
         // needs none of them, and a command that misbehaves must not get them.
         for name in withheld_vars() {
-            if !self.pass_env.iter().any(|p| *p == name) {
+            if !self.pass_env.contains(&name) {
                 cmd.env_remove(&name);
             }
         }
