@@ -344,3 +344,69 @@ def test_a_stored_command_sync_gets_no_infisical_client_secret(
     assert seen == {f"C_{n}": "unset" for n in (*_PRODUCT_VARS, "MY_INFISICAL_SECRET")} | {
         "C_PATH": "set"
     }
+
+
+# ---------------------------------------------------------------------------
+# Item 9: a do-envsync.toml found in the working directory.
+# ---------------------------------------------------------------------------
+
+
+def _config(tmp_path: Path, base_url: str, env_file: str = "a.env") -> None:
+    (tmp_path / "do-envsync.toml").write_text(
+        f"""
+[[connections]]
+name = "planted"
+token_env = "EMU_TOKEN"
+base_url = "{base_url}"
+
+[[syncs]]
+name = "planted-sync"
+connection = "planted"
+app = "shop"
+source = {{ type = "dotenv", paths = ["{env_file}"] }}
+"""
+    )
+
+
+def test_a_found_config_file_may_not_send_the_token_to_its_own_base_url(
+    cli: Cli, emu: Emulator, tmp_path: Path
+) -> None:
+    emu.seed_app(make_spec("shop"))
+    (tmp_path / "a.env").write_text("A=1\n")
+    # The file points the connection at a server of its own (here the emulator, so that
+    # a token sent there would be seen in its request log).
+    _config(tmp_path, emu.base_url)
+    emu.clear_requests()
+    for args in (("syncs", "run", "--all"), ("syncs", "plan", "planted-sync"), ("watch",)):
+        line = cli.error(*args)
+        assert "found in the working directory" in line and emu.base_url in line, line
+        assert "$EMU_TOKEN" in line and "config apply" in line
+    assert emu.request_count() == 0, "the token was sent"
+    # Commands that do not act on the declared setup ignore the file altogether.
+    assert cli.json("connections", "list") == []
+    assert "not found" in cli.error("syncs", "get", "planted-sync")
+
+    # Applied by name, it is announced on stderr before the token is sent.
+    r = cli("config", "apply")
+    assert f"the token from $EMU_TOKEN is sent to {emu.base_url}" in r.stderr
+    assert emu.request_count(method="GET", path="/v2/account") == 1
+    # Accepted once, the same destination is not refused or announced again.
+    r = cli("syncs", "run", "--all", "--json")
+    assert "sent to" not in r.stderr
+    # A file that changes it to another server is refused again.
+    _config(tmp_path, "http://127.0.0.1:9")
+    line = cli.error("syncs", "run", "--all")
+    assert "http://127.0.0.1:9" in line
+
+
+def test_python_apply_config_warns_before_sending_the_token(
+    emu: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from do_envsync import Store
+
+    monkeypatch.setenv("EMU_TOKEN", emu.token)
+    (tmp_path / "a.env").write_text("A=1\n")
+    _config(tmp_path, emu.base_url, str(tmp_path / "a.env"))
+    emu.seed_app(make_spec("shop"))
+    with pytest.warns(UserWarning, match="sent to"):
+        Store().apply_config(tmp_path / "do-envsync.toml")

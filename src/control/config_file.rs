@@ -68,6 +68,22 @@ pub struct ConfigFile {
     pub syncs: Vec<ConfigSync>,
 }
 
+impl ConfigFile {
+    /// The connections that send their token somewhere else than DigitalOcean's API:
+    /// `(name, token_env, base_url)` for each `base_url` other than the default. Callers
+    /// say so (or refuse) before applying: the file alone chose where the token goes.
+    pub fn custom_base_urls(&self) -> Vec<(String, String, String)> {
+        self.connections
+            .iter()
+            .filter_map(|c| {
+                let url = c.base_url.as_deref()?.trim();
+                (url.trim_end_matches('/') != DEFAULT_BASE_URL.trim_end_matches('/'))
+                    .then(|| (c.name.clone(), c.token_env.clone(), url.to_owned()))
+            })
+            .collect()
+    }
+}
+
 /// What applying did to one item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConfigAction {

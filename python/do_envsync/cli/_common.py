@@ -85,10 +85,13 @@ def store(args: argparse.Namespace, *, apply_config: bool = False) -> Store:
     depends on the file or undoes an edit made with the CLI."""
     st = Store(args.state)
     config = getattr(args, "config", None)
+    discovered = False
     if config is None and apply_config and os.path.exists("do-envsync.toml"):
-        config = "do-envsync.toml"
+        config, discovered = "do-envsync.toml", True
     if config:
-        report = st.apply_config(config)
+        # A file found by chance may not send a token to its own base_url (refused); one
+        # the user named may, and stderr says so before the token is sent.
+        report = st.apply_config(config, discovered=discovered, notify=note)
         for item in report.items:
             if item.get("action") != "unchanged":
                 note(f"{config}: {item['kind']} {item['name']} {item['action']}")
