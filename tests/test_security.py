@@ -8,8 +8,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
+import sys
 import tempfile
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -410,3 +414,70 @@ def test_python_apply_config_warns_before_sending_the_token(
     emu.seed_app(make_spec("shop"))
     with pytest.warns(UserWarning, match="sent to"):
         Store().apply_config(tmp_path / "do-envsync.toml")
+
+
+# ---------------------------------------------------------------------------
+# Item 10: the standalone emulator's admin surface.
+# ---------------------------------------------------------------------------
+
+
+def _http(
+    url: str, *, method: str = "GET", headers: dict[str, str] | None = None, body: bytes = b""
+) -> tuple[int, str]:
+    req = urllib.request.Request(url, data=body or None, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return resp.status, resp.read().decode()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read().decode()
+
+
+def test_the_standalone_emulator_guards_its_admin_surface(tmp_path: Path) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "do_envsync.cli", "emulator", "--port", "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "DO_ENVSYNC_EMULATOR_TOKEN": "", "DIGITALOCEAN_TOKEN": ""},
+    )
+    try:
+        assert proc.stdout is not None
+        base = proc.stdout.readline().split("listening on ", 1)[1].strip()
+        token_file = Path(proc.stdout.readline().split("written to ", 1)[1].split()[0])
+        token = token_file.read_text().strip()
+        CANARY_LITERALS.add(token)
+        auth = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        admin = f"{base}/_emulator"
+        spec = {
+            "spec": {
+                "name": "guarded",
+                "envs": [{"key": "PW", "value": ECHO_CANARY, "type": "SECRET"}],
+            }
+        }
+        assert (
+            _http(f"{admin}/apps", method="POST", headers=auth, body=json.dumps(spec).encode())[0]
+            == 200
+        )
+        # What a web page could send: no token; a cross-origin text/plain POST.
+        assert _http(f"{admin}/requests")[0] == 401
+        assert (
+            _http(
+                f"{admin}/reset", method="POST", body=b"{}", headers={"Content-Type": "text/plain"}
+            )[0]
+            == 401
+        )
+        plain = {**auth, "Content-Type": "text/plain"}
+        assert _http(f"{admin}/reset", method="POST", headers=plain, body=b"{}")[0] == 415
+        assert _http(f"{admin}/requests", headers={**auth, "Host": "evil.example"})[0] == 403
+        status, apps = _http(f"{admin}/apps", headers=auth)
+        assert status == 200 and len(json.loads(apps)["apps"]) == 1, "a refused reset ran"
+        # The request log, over HTTP, holds no SECRET plaintext.
+        client = Client(token, base_url=base)
+        app_id = json.loads(apps)["apps"][0]["id"]
+        client.apps.update(app_id, spec["spec"])
+        status, log = _http(f"{admin}/requests", headers=auth)
+        assert status == 200 and "PUT" in log and ECHO_CANARY not in log
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+    assert proc.returncode == 0
+    assert not token_file.exists(), "the token file outlived the emulator"

@@ -22,7 +22,7 @@ use super::admin;
 use super::errors::ApiError;
 use super::faults::FaultKind;
 use super::ratelimit::RateHeaders;
-use super::reqlog::RequestRecord;
+use super::reqlog::{logged_body, RequestRecord};
 use super::routes::{router, Ctx};
 use super::state::Shared;
 
@@ -132,12 +132,13 @@ impl Connection {
             Err(_) => Bytes::new(),
         };
         let log = |status: u16| {
+            let logged = logged_body(&body, &shared.secrets, || shared.entropy.bytes());
             shared.log.lock().push(RequestRecord {
                 method: method.clone(),
                 path: path.clone(),
                 query: query.clone(),
                 status,
-                body: (!body.is_empty()).then(|| String::from_utf8_lossy(&body).into_owned()),
+                body: logged,
                 ts,
                 response_ms: started.elapsed().as_secs_f64() * 1000.0,
             });
@@ -269,7 +270,7 @@ fn origin_of<B>(req: &Request<B>, fallback: &str) -> String {
         .unwrap_or_else(|| fallback.to_string())
 }
 
-fn authorized(headers: &http::HeaderMap, token: &str) -> bool {
+pub(crate) fn authorized(headers: &http::HeaderMap, token: &str) -> bool {
     let Some(value) = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
