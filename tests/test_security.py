@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from do_envsync import Client, ValidationError, sources
+from do_envsync import Client, DecodeError, ValidationError, sources
 from do_envsync.testing import Emulator
 
 from .conftest import CANARY_LITERALS, make_spec
@@ -481,3 +481,51 @@ def test_the_standalone_emulator_guards_its_admin_surface(tmp_path: Path) -> Non
         proc.wait(timeout=30)
     assert proc.returncode == 0
     assert not token_file.exists(), "the token file outlived the emulator"
+
+
+# ---------------------------------------------------------------------------
+# Item 11: a malformed answer ends every CLI path in one clear line.
+# ---------------------------------------------------------------------------
+
+
+def test_a_malformed_answer_ends_in_one_line(
+    cli: Cli, emu: Emulator, client: Client, tmp_path: Path
+) -> None:
+    app = emu.seed_app(make_spec("shop"))
+    env_file = tmp_path / ".env"
+    env_file.write_text("A=1\n")
+    token = ["--token-env", "EMU_TOKEN"]
+    adhoc = ["--app", app["id"], "--env-file", str(env_file), *token]
+    cli.connect()
+    cli("syncs", "create", "s", "--connection", "emu", "--app", "shop", "--env-file", str(env_file))
+    bodies = ["{}", '{"app": null}', '{"app": "x"}', "[]", '{"apps": [1, 2]}', '"text"']
+    commands: list[tuple[str, ...]] = [
+        ("apps", "get", app["id"], *token),
+        ("apps", "spec", app["id"], *token),
+        ("apps", "list", *token),
+        ("plan", *adhoc),
+        ("apply", *adhoc),
+        ("syncs", "plan", "s"),
+        ("syncs", "run", "s"),
+    ]
+    for body in bodies:
+        for command in commands:
+            emu.clear_faults()
+            emu.add_fault("status", method="GET", path="^/v2/apps", status=200, body=body)
+            r = cli(*command, code=None)
+            lines = r.stderr.strip().splitlines()
+            assert "Traceback" not in r.stderr, (body, command, r.stderr)
+            if command[:2] == ("apps", "list") and body in ("{}", '{"app": null}', '{"app": "x"}'):
+                # A list answer without "apps" is an empty list (DigitalOcean omits it).
+                assert r.returncode == 0 and "NAME" in r.stdout, r.stderr
+                continue
+            assert r.returncode == 1 and len(lines) == 1, (body, command, r.stderr)
+            assert lines[0].startswith("do-envsync: error: "), (body, command, r.stderr)
+            assert "unexpected" not in lines[0], lines[0]
+            if command[:2] == ("apps", "get") and body in ("{}", '{"app": null}'):
+                assert 'the response has no "app" field' in lines[0], lines[0]
+    emu.clear_faults()
+    # The Python API raises the typed DecodeError naming the field.
+    emu.add_fault("status", method="GET", path="^/v2/apps/", status=200, body="{}", count=1)
+    with pytest.raises(DecodeError, match='no "app" field'):
+        client.apps.get(app["id"])
