@@ -529,3 +529,24 @@ def test_a_malformed_answer_ends_in_one_line(
     emu.add_fault("status", method="GET", path="^/v2/apps/", status=200, body="{}", count=1)
     with pytest.raises(DecodeError, match='no "app" field'):
         client.apps.get(app["id"])
+
+
+# ---------------------------------------------------------------------------
+# Item 12: .env files are capped in size and line length.
+# ---------------------------------------------------------------------------
+
+
+def test_oversized_env_files_and_lines_are_refused(cli: Cli, emu: Emulator, tmp_path: Path) -> None:
+    app = emu.seed_app(make_spec("shop"))
+    huge = tmp_path / "huge.env"
+    with huge.open("wb") as f:  # 50 MiB, sparse: refused by its size, never read
+        f.truncate(50 * 1024 * 1024)
+    args = ["--app", app["id"], "--token-env", "EMU_TOKEN"]
+    line = cli.error("plan", *args, "--env-file", str(huge))
+    assert "huge.env" in line and "10 MiB" in line, line
+    long_line = tmp_path / "long.env"
+    long_line.write_text("A=1\nB=" + ECHO_CANARY + "x" * (2 * 1024 * 1024) + "\n")
+    line = cli.error("plan", *args, "--env-file", str(long_line))
+    assert "long.env" in line and "line 2" in line and "1 MiB" in line, line
+    assert ECHO_CANARY not in "".join(cli.outputs)
+    assert emu.request_count(method="PUT") == 0

@@ -67,7 +67,9 @@ def _source_json(given: str) -> dict[str, Any]:
     Infisical `client_secret`) are refused inline: a command line is visible to other users
     (`ps`, shell history). From a file or stdin they are accepted."""
     if given == "-":
-        text, origin = sys.stdin.read(), "stdin"
+        text, origin = sys.stdin.read(MAX_SOURCE_JSON + 1), "stdin"
+        if len(text) > MAX_SOURCE_JSON:
+            raise c.CliError("--source-json: stdin holds more than 1 MiB")
     elif given.startswith("@"):
         try:
             with open(given[1:], encoding="utf-8") as f:
