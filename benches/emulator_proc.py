@@ -50,7 +50,8 @@ class EmulatorProcess:
             f"{self.base_url}/_emulator{path}",
             data=data,
             method=method,
-            headers={"Content-Type": "application/json"},
+            # The admin surface wants the emulator's token and JSON (see docs/emulator.md).
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {self.token}"},
         )
         with urllib.request.urlopen(req, timeout=120) as resp:
             return json.loads(resp.read() or b"null")

@@ -469,8 +469,13 @@ async fn master_key_file_is_private_stable_and_required_once_used() {
     );
     assert!(!key_path.exists());
 
-    // A corrupt key file is a clear error.
+    // A corrupt key file is a clear error (owner-only, or its mode is refused first).
     std::fs::write(&key_path, "zz").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&key_path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
     let err = ControlPlane::open(store.clone()).unwrap_err();
     assert!(
         matches!(err, ControlError::Crypto(CryptoError::MalformedFile { .. })),

@@ -650,7 +650,10 @@ async fn rate_limit_burst() {
     assert_eq!(limited.json()["id"], "too_many_requests");
     assert_eq!(limited.json()["message"], "API Rate limit exceeded.");
     // Admin requests are not limited; reset clears the windows.
-    let admin = reqwest::get(format!("{}/_emulator/health", api.emu.base_url()))
+    let admin = reqwest::Client::new()
+        .get(format!("{}/_emulator/health", api.emu.base_url()))
+        .bearer_auth(api.emu.token())
+        .send()
         .await
         .unwrap();
     assert_eq!(admin.status(), StatusCode::OK);
@@ -1238,8 +1241,12 @@ async fn admin_endpoints() {
     let api = Api::new(start(20));
     let base = api.emu.base_url();
     let http = reqwest::Client::new();
-    let admin =
-        |method: Method, path: &str| http.request(method, format!("{base}/_emulator{path}"));
+    let token = api.emu.token();
+    let admin = |method: Method, path: &str| {
+        http.request(method, format!("{base}/_emulator{path}"))
+            .bearer_auth(&token)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+    };
 
     let seeded: Value = admin(Method::POST, "/apps")
         .json(&json!({"spec": {"name": "admin-app", "envs": [{"key": "S", "value": "pw", "type": "SECRET"}]}}))
@@ -1565,6 +1572,8 @@ async fn a_new_deployment_supersedes_one_in_flight() {
             "{}/_emulator/apps/{id}/deployments/{manual_id}/finish",
             api.emu.base_url()
         ))
+        .bearer_auth(api.emu.token())
+        .json(&json!({}))
         .send()
         .await
         .unwrap()
@@ -1584,6 +1593,8 @@ async fn a_new_deployment_supersedes_one_in_flight() {
             "{}/_emulator/apps/{id}/deployments/{manual_id}/finish",
             api.emu.base_url()
         ))
+        .bearer_auth(api.emu.token())
+        .json(&json!({}))
         .send()
         .await
         .unwrap();
@@ -1593,6 +1604,7 @@ async fn a_new_deployment_supersedes_one_in_flight() {
             "{}/_emulator/apps/{id}/deployments",
             api.emu.base_url()
         ))
+        .bearer_auth(api.emu.token())
         .json(&json!({"cause": "commit 1234567 pushed to github/acme/busy"}))
         .send()
         .await
@@ -1603,5 +1615,116 @@ async fn a_new_deployment_supersedes_one_in_flight() {
     assert_eq!(
         started["deployment"]["cause"],
         "commit 1234567 pushed to github/acme/busy"
+    );
+}
+
+/// Issue 14, item 10: what a web page on the same machine could try against the admin
+/// surface (no token, a rebound Host, a cross-origin text/plain POST) is refused and
+/// changes nothing; the request log does not hold SECRET plaintexts.
+#[tokio::test]
+async fn the_admin_surface_refuses_what_a_browser_could_send() {
+    let api = Api::new(start(1000));
+    let base = api.emu.base_url();
+    let token = api.emu.token();
+    let http = reqwest::Client::new();
+    let app = api.create(&sample_spec("guarded")).await;
+    let id = app["id"].as_str().unwrap().to_string();
+    let apps = || api.emu.apps_json();
+    let before = apps();
+
+    // No token, or a wrong one: 401.
+    for auth in [None, Some("Bearer dop_v1_wrong"), Some("Basic x")] {
+        let mut req = http
+            .post(format!("{base}/_emulator/reset"))
+            .header(reqwest::header::CONTENT_TYPE, "application/json");
+        if let Some(auth) = auth {
+            req = req.header(reqwest::header::AUTHORIZATION, auth);
+        }
+        assert_eq!(req.send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+        let read = http
+            .get(format!("{base}/_emulator/requests"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(read.status(), StatusCode::UNAUTHORIZED);
+    }
+    // A DNS-rebinding page: the right token would not even help with its Host.
+    for host in ["evil.example:80", "127.0.0.1.evil.example", "[::2]:1", ""] {
+        let status = http
+            .get(format!("{base}/_emulator/requests"))
+            .bearer_auth(&token)
+            .header(reqwest::header::HOST, host)
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status, StatusCode::FORBIDDEN, "{host}");
+    }
+    for host in ["localhost:1", "[::1]:8080", "127.0.0.1", "LOCALHOST"] {
+        let status = http
+            .get(format!("{base}/_emulator/health"))
+            .bearer_auth(&token)
+            .header(reqwest::header::HOST, host)
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status, StatusCode::OK, "{host}");
+    }
+    // A cross-origin "simple" request (text/plain, or a form): 415.
+    for ctype in [
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ] {
+        let status = http
+            .post(format!("{base}/_emulator/reset"))
+            .bearer_auth(&token)
+            .header(reqwest::header::CONTENT_TYPE, ctype)
+            .body("{}")
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{ctype}");
+    }
+    assert_eq!(apps(), before, "a refused request changed the emulator");
+
+    // The live-log URLs the API hands out stay readable without the token.
+    let logs = api
+        .ok(Method::GET, &format!("/v2/apps/{id}/logs?type=BUILD"), None)
+        .await;
+    let live = logs["live_url"].as_str().unwrap().to_string();
+    assert_eq!(
+        http.get(&live).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+
+    // The request log, read over HTTP, holds no SECRET plaintext; the emulator reveals it.
+    let mut spec = app["spec"].clone();
+    spec["envs"] = json!([{"key": "PW", "value": "canary-admin-log-77", "type": "SECRET"}]);
+    api.ok(
+        Method::PUT,
+        &format!("/v2/apps/{id}"),
+        Some(&json!({"spec": spec})),
+    )
+    .await;
+    let text = http
+        .get(format!("{base}/_emulator/requests"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!text.contains("canary-admin-log-77"), "{text}");
+    let logged = api.emu.requests().last().unwrap().body.clone().unwrap();
+    let sent: Value = serde_json::from_str(&logged).unwrap();
+    let value = sent["spec"]["envs"][0]["value"].as_str().unwrap();
+    assert!(value.starts_with("[REDACTED EV[1:"), "{value}");
+    assert_eq!(
+        api.emu.reveal_secret(value).as_deref(),
+        Some("canary-admin-log-77")
     );
 }

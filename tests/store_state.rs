@@ -92,7 +92,14 @@ fn refuses_a_newer_schema_and_a_broken_key_file() {
         other => panic!("{other:?}"),
     }
     let other = dir.path().join("b.db");
-    std::fs::write(dir.path().join("b.db.key"), "not hex").unwrap();
+    let key = dir.path().join("b.db.key");
+    std::fs::write(&key, "not hex").unwrap();
+    #[cfg(unix)]
+    {
+        // Owner-only, or it is refused for its mode before it is read.
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
     assert!(matches!(
         Store::open(&other),
         Err(StoreError::BadKeyFile { .. })

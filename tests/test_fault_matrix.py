@@ -273,6 +273,65 @@ Also proven by tests (`tests/test_fault_matrix.py` unless named):
   temporary directories. Output a test captures itself (`capture_output=True`) is checked
   where that test asserts on it (e.g. `tests/test_sync_secrets.py`, the CLI tests); the
   cargo tests are outside this check.
+
+## Security
+
+Threats from issue 14 (a second local user beside the victim, a hostile or echoing server,
+a web page in the victim's browser) and what stops each; every item is an attack performed
+by a test in `tests/store_attacks.rs`, `tests/test_security.py` or `tests/emulator_api.rs`.
+
+- **A lock file planted as a symbolic link to a victim's file (`~/.bashrc`), truncated and
+  overwritten by the next sync.** Lock files are opened with `O_NOFOLLOW`, never truncated
+  on open, and must be regular files of the current user with mode 0600; a link is refused
+  with its path.
+- **Another user pre-creates `<state>.locks/` (0777) or the state directory in a shared
+  directory.** The state and lock directories must belong to the current user and be
+  writable by nobody else (the lock directory must not be a link); refused with the path and
+  `chmod go-w …` or "choose a state path of your own".
+- **A state database, fingerprint key or master key planted (0666) by another user and
+  adopted, so that they decrypt every token stored later.** Every store file must belong to
+  the current user and be owner-only; refused, naming the path and the fix; the store never
+  chmods a file (it used to "repair" them).
+- **The state path is a symbolic link (its target's mode changed, a dangling link creating a
+  database where it points).** A linked state path is refused, naming its target; SQLite's
+  files are checked with `lstat`, not opened (closing a descriptor would drop SQLite's
+  locks).
+- **Loose permissions on existing files (0777 directory, 0666 lock or database).** Reported
+  as an error with the `chmod` that fixes them, never silently left or changed.
+- **A 422 whose message repeats a SECRET value sent, or a token (any form).** The client
+  scrubs every error answer of its own token and of the SECRET values of the request it
+  answers; `dop_v1_`/`doo_v1_`/`dor_v1_` and 64-hex legacy tokens and `EV[...]` are masked
+  everywhere; a run's stored message is masked again.
+- **A failing `--command` printing a secret on stderr, stored as the run's message.** Stderr
+  is scrubbed of the values the command printed on stdout, of the product's secret variables
+  and of token shapes before it is truncated (a line cut by the tail limit is dropped).
+- **Secrets on argv (`--source-json` with an inline source or an Infisical `client_secret`),
+  seen by `ps` and shell history.** Refused inline; `--source-json @FILE` or `-` (stdin, ≤ 1
+  MiB).
+- **A token typed as `--token-env dop_v1_…` (or `token_env` in the config file) echoed
+  back.** Token-shaped names are refused without echo.
+- **A command source inheriting `DO_ENVSYNC_MASTER_KEY`, `DIGITALOCEAN_TOKEN` and the
+  like.** Withheld from the child's environment (also `DIGITALOCEAN_ACCESS_TOKEN`,
+  `DO_ENVSYNC_EMULATOR_TOKEN` and every Infisical `client_secret_env` of the store);
+  `pass_env` lists the ones a command really needs.
+- **A `do-envsync.toml` in the working directory sending `$DIGITALOCEAN_TOKEN` to its own
+  `base_url`.** The file is applied only before the commands that act on the declared setup;
+  a new non-DigitalOcean `base_url` from a file *found* there is refused, and from a file
+  *named* (`config apply PATH`, `--config`) announced on stderr before the token is sent.
+- **A web page reaching the standalone emulator's `/_emulator/` surface (DNS rebinding,
+  cross-origin `text/plain` POSTs), reading SECRET plaintexts from its request log, or the
+  token file left behind.** The admin surface requires the emulator's token, a loopback
+  `Host` and `application/json` for changes (403/401/415); logged bodies hold SECRET
+  plaintexts sealed (`[REDACTED EV[...]]`); the token file is removed on stop.
+- **A malformed API answer (no `app` field) ending in a traceback.** A `DecodeError` naming
+  the missing field; every CLI path ends in one line.
+- **A huge `.env` file or line read whole (a 50 MiB line cost ~400 MB).** Files over 10 MiB
+  are refused by size before reading, lines over 1 MiB by number (the CLI peaks at ~47 MB
+  RSS on a 50 MiB file).
+
+The canary suite (`tests/conftest.py`) checks the output of every test, including the error
+messages of an echoing API and of failing command sources (`tests/test_security.py`), and
+every state file the suite wrote.
 """
 
 

@@ -209,6 +209,7 @@ def test_the_admin_surface_and_the_constructor_make_scoped_tokens() -> None:
             emu.base_url + "/_emulator/tokens",
             data=json.dumps({"scopes": ["app:read", "app:update"]}).encode(),
             method="POST",
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {emu.token}"},
         )
         with urllib.request.urlopen(request, timeout=30) as r:
             token = json.loads(r.read())["token"]
@@ -307,6 +308,7 @@ def test_standalone_emulator_token_scopes_from_the_environment(tmp_path: Path) -
             m.group(0) + "/_emulator/apps",
             data=json.dumps({"spec": {"name": "scoped", "region": "nyc"}}).encode(),
             method="POST",
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
         )
         with urllib.request.urlopen(seed, timeout=30) as r:
             app_id = json.loads(r.read())["app"]["id"]

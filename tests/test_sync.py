@@ -526,6 +526,8 @@ def test_put_body_differs_from_the_fetched_spec_only_in_managed_entries(
     # Managed entries: APP_STALE gone, APP_TOKEN edited in place, APP_NEW added.
     managed = {json.loads(e)["key"]: json.loads(e) for e in put_envs if e not in unmanaged_after}
     assert set(managed) == {"APP_TOKEN", "APP_NEW"}
+    # The emulator's log keeps SECRET plaintexts sealed; it reveals what was sent.
+    managed["APP_TOKEN"]["value"] = emu.reveal_secret(managed["APP_TOKEN"]["value"])
     assert managed["APP_TOKEN"] == {
         "key": "APP_TOKEN",
         "value": "token-1",

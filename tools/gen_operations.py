@@ -187,7 +187,7 @@ class Op:
             pname, _ = b.deref(ps)
             if pname and b.is_object(ps):
                 cls = f"models.{pascal(pname)}"
-                return cls, f"{cls}(data[{key!r}])", None
+                return cls, f"{cls}(field(data, {key!r}))", None
             if ps.get("type") == "array":
                 iname, _ = b.deref(ps.get("items", {}))
                 if iname and b.is_object(ps["items"]):
@@ -195,11 +195,11 @@ class Op:
                     # `builtins.list`: the class has a method named `list`.
                     return (
                         f"builtins.list[{cls}]",
-                        f"[{cls}(x) for x in data.get({key!r}) or []]",
+                        f"[{cls}(x) for x in items(data, {key!r})]",
                         None,
                     )
         cls = f"models.{pascal(sname)}" if sname else f"models.{pascal(ref)}Response"
-        return cls, f"{cls}(data)", None
+        return cls, f"{cls}(obj(data))", None
 
     def _rust_result(self, b: Bundle, spec: dict) -> tuple[str, str, str]:  # type: ignore[type-arg]
         """(response type to decode, Rust return type, shape: whole|unwrap:KEY|list:KEY|none)."""
@@ -288,7 +288,10 @@ def render(ops: list[Op]) -> str:
         "    call,",
         "    encode_body,",
         "    encode_query,",
+        "    field,",
+        "    items,",
         "    iter_items,",
+        "    obj,",
         ")",
         "",
         '__all__ = ["AccountAPI", "AppsAPI", "AsyncAccountAPI", "AsyncAppsAPI"]',

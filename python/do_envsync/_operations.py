@@ -16,7 +16,10 @@ from ._transport import (
     call,
     encode_body,
     encode_query,
+    field,
+    items,
     iter_items,
+    obj,
 )
 
 __all__ = ["AccountAPI", "AppsAPI", "AsyncAccountAPI", "AsyncAppsAPI"]
@@ -65,7 +68,7 @@ class AppsAPI:
             encode_query([]),
             encode_body({"spec": spec, "project_id": project_id}),
         )
-        return models.App(data["app"])
+        return models.App(field(data, "app"))
 
     def delete(self, app_id: str) -> models.AppsDeleteAppResponse:
         """Delete an App.
@@ -78,7 +81,7 @@ class AppsAPI:
         (apps_delete).
         """
         data = call(self._native, "delete", {"id": app_id}, encode_query([]), None)
-        return models.AppsDeleteAppResponse(data)
+        return models.AppsDeleteAppResponse(obj(data))
 
     def get(self, app_id: str, *, name: str | None = None) -> models.App:
         """Retrieve an Existing App.
@@ -92,7 +95,7 @@ class AppsAPI:
         (apps_get).
         """
         data = call(self._native, "get", {"id": app_id}, encode_query([("name", name)]), None)
-        return models.App(data["app"])
+        return models.App(field(data, "app"))
 
     def update(
         self,
@@ -118,7 +121,7 @@ class AppsAPI:
             encode_query([]),
             encode_body({"spec": spec, "update_all_source_versions": update_all_source_versions}),
         )
-        return models.App(data["app"])
+        return models.App(field(data, "app"))
 
     def restart(
         self, app_id: str, *, components: Sequence[str] | None = None
@@ -137,7 +140,7 @@ class AppsAPI:
             encode_query([]),
             encode_body({"components": components}),
         )
-        return models.AppsDeployment(data["deployment"])
+        return models.AppsDeployment(field(data, "deployment"))
 
     def get_logs_active_deployment(
         self,
@@ -171,7 +174,7 @@ class AppsAPI:
             ),
             None,
         )
-        return models.AppsGetLogsResponse(data)
+        return models.AppsGetLogsResponse(obj(data))
 
     def get_exec_active_deployment(
         self, app_id: str, component_name: str, *, instance_name: str | None = None
@@ -191,7 +194,7 @@ class AppsAPI:
             encode_query([("instance_name", instance_name)]),
             None,
         )
-        return models.AppsGetExecResponse(data)
+        return models.AppsGetExecResponse(obj(data))
 
     def get_instances(self, app_id: str) -> builtins.list[models.AppInstance]:
         """Retrieve App Instances.
@@ -205,7 +208,7 @@ class AppsAPI:
         (apps_get_instances).
         """
         data = call(self._native, "get_instances", {"app_id": app_id}, encode_query([]), None)
-        return [models.AppInstance(x) for x in data.get("instances") or []]
+        return [models.AppInstance(x) for x in items(data, "instances")]
 
     def list_deployments(
         self, app_id: str, *, deployment_types: Sequence[str] | None = None
@@ -245,7 +248,7 @@ class AppsAPI:
             encode_query([]),
             encode_body({"force_build": force_build}),
         )
-        return models.AppsDeployment(data["deployment"])
+        return models.AppsDeployment(field(data, "deployment"))
 
     def get_deployment(self, app_id: str, deployment_id: str) -> models.AppsDeployment:
         """Retrieve an App Deployment.
@@ -262,7 +265,7 @@ class AppsAPI:
             encode_query([]),
             None,
         )
-        return models.AppsDeployment(data["deployment"])
+        return models.AppsDeployment(field(data, "deployment"))
 
     def cancel_deployment(self, app_id: str, deployment_id: str) -> models.AppsDeployment:
         """Cancel a Deployment.
@@ -279,7 +282,7 @@ class AppsAPI:
             encode_query([]),
             None,
         )
-        return models.AppsDeployment(data["deployment"])
+        return models.AppsDeployment(field(data, "deployment"))
 
     def get_logs(
         self,
@@ -313,7 +316,7 @@ class AppsAPI:
             ),
             None,
         )
-        return models.AppsGetLogsResponse(data)
+        return models.AppsGetLogsResponse(obj(data))
 
     def get_logs_aggregate(
         self,
@@ -347,7 +350,7 @@ class AppsAPI:
             ),
             None,
         )
-        return models.AppsGetLogsResponse(data)
+        return models.AppsGetLogsResponse(obj(data))
 
     def get_exec(
         self,
@@ -374,7 +377,7 @@ class AppsAPI:
             encode_query([("instance_name", instance_name)]),
             None,
         )
-        return models.AppsGetExecResponse(data)
+        return models.AppsGetExecResponse(obj(data))
 
     def get_logs_active_deployment_aggregate(
         self,
@@ -407,7 +410,7 @@ class AppsAPI:
             ),
             None,
         )
-        return models.AppsGetLogsResponse(data)
+        return models.AppsGetLogsResponse(obj(data))
 
     def list_job_invocations(
         self,
@@ -450,7 +453,7 @@ class AppsAPI:
             encode_query([("job_name", job_name)]),
             None,
         )
-        return models.AppJobInvocation(data)
+        return models.AppJobInvocation(obj(data))
 
     def cancel_job_invocation(
         self, app_id: str, job_invocation_id: str, *, job_name: str | None = None
@@ -469,7 +472,7 @@ class AppsAPI:
             encode_query([("job_name", job_name)]),
             None,
         )
-        return models.AppJobInvocation(data)
+        return models.AppJobInvocation(obj(data))
 
     def get_job_invocation_logs(
         self,
@@ -508,7 +511,7 @@ class AppsAPI:
             ),
             None,
         )
-        return models.AppsGetLogsResponse(data)
+        return models.AppsGetLogsResponse(obj(data))
 
     def list_events(
         self, app_id: str, *, event_types: Sequence[str] | None = None
@@ -545,7 +548,7 @@ class AppsAPI:
             encode_query([]),
             None,
         )
-        return models.AppEvent(data["event"])
+        return models.AppEvent(field(data, "event"))
 
     def cancel_event(self, app_id: str, event_id: str) -> models.AppEvent:
         """Cancel an Event.
@@ -562,7 +565,7 @@ class AppsAPI:
             encode_query([]),
             None,
         )
-        return models.AppEvent(data["event"])
+        return models.AppEvent(field(data, "event"))
 
     def get_event_logs(
         self,
@@ -593,7 +596,7 @@ class AppsAPI:
             ),
             None,
         )
-        return models.AppsGetLogsResponse(data)
+        return models.AppsGetLogsResponse(obj(data))
 
     def list_instance_sizes(self) -> models.AppsListInstanceSizesResponse:
         """List Instance Sizes.
@@ -604,7 +607,7 @@ class AppsAPI:
         (apps_list_instanceSizes).
         """
         data = call(self._native, "list_instance_sizes", {}, encode_query([]), None)
-        return models.AppsListInstanceSizesResponse(data)
+        return models.AppsListInstanceSizesResponse(obj(data))
 
     def get_instance_size(self, slug: str) -> models.AppsInstanceSize:
         """Retrieve an Instance Size.
@@ -616,7 +619,7 @@ class AppsAPI:
         (apps_get_instanceSize).
         """
         data = call(self._native, "get_instance_size", {"slug": slug}, encode_query([]), None)
-        return models.AppsInstanceSize(data["instance_size"])
+        return models.AppsInstanceSize(field(data, "instance_size"))
 
     def list_regions(self) -> builtins.list[models.AppsRegion]:
         """List App Regions.
@@ -627,7 +630,7 @@ class AppsAPI:
         (apps_list_regions).
         """
         data = call(self._native, "list_regions", {}, encode_query([]), None)
-        return [models.AppsRegion(x) for x in data.get("regions") or []]
+        return [models.AppsRegion(x) for x in items(data, "regions")]
 
     def validate_app_spec(
         self, spec: models.AppSpec | Mapping[str, Any], *, app_id: str | None = None
@@ -649,7 +652,7 @@ class AppsAPI:
             encode_query([]),
             encode_body({"spec": spec, "app_id": app_id}),
         )
-        return models.AppProposeResponse(data)
+        return models.AppProposeResponse(obj(data))
 
     propose = validate_app_spec
 
@@ -664,7 +667,7 @@ class AppsAPI:
         (apps_list_alerts).
         """
         data = call(self._native, "list_alerts", {"app_id": app_id}, encode_query([]), None)
-        return [models.AppAlert(x) for x in data.get("alerts") or []]
+        return [models.AppAlert(x) for x in items(data, "alerts")]
 
     def assign_alert_destinations(
         self,
@@ -689,7 +692,7 @@ class AppsAPI:
             encode_query([]),
             encode_body({"emails": emails, "slack_webhooks": slack_webhooks}),
         )
-        return models.AppAlert(data["alert"])
+        return models.AppAlert(field(data, "alert"))
 
     def create_rollback(
         self, app_id: str, *, deployment_id: str | None = None, skip_pin: bool | None = None
@@ -711,7 +714,7 @@ class AppsAPI:
             encode_query([]),
             encode_body({"deployment_id": deployment_id, "skip_pin": skip_pin}),
         )
-        return models.AppsDeployment(data["deployment"])
+        return models.AppsDeployment(field(data, "deployment"))
 
     def validate_rollback(
         self, app_id: str, *, deployment_id: str | None = None, skip_pin: bool | None = None
@@ -733,7 +736,7 @@ class AppsAPI:
             encode_query([]),
             encode_body({"deployment_id": deployment_id, "skip_pin": skip_pin}),
         )
-        return models.AppsValidateRollbackResponse(data)
+        return models.AppsValidateRollbackResponse(obj(data))
 
     def commit_rollback(self, app_id: str) -> None:
         """Commit App Rollback.
@@ -757,7 +760,7 @@ class AppsAPI:
         (apps_revert_rollback).
         """
         data = call(self._native, "revert_rollback", {"app_id": app_id}, encode_query([]), None)
-        return models.AppsDeployment(data["deployment"])
+        return models.AppsDeployment(field(data, "deployment"))
 
     def get_metrics_bandwidth_daily(
         self, app_id: str, *, date: str | None = None
@@ -776,7 +779,7 @@ class AppsAPI:
             encode_query([("date", date)]),
             None,
         )
-        return models.AppMetricsBandwidthUsage(data)
+        return models.AppMetricsBandwidthUsage(obj(data))
 
     def list_metrics_bandwidth_daily(
         self, app_ids: Sequence[str], *, date: str | None = None
@@ -795,7 +798,7 @@ class AppsAPI:
             encode_query([]),
             encode_body({"app_ids": app_ids, "date": date}),
         )
-        return models.AppMetricsBandwidthUsage(data)
+        return models.AppMetricsBandwidthUsage(obj(data))
 
     def get_health(self, app_id: str) -> models.AppHealth:
         """Retrieve App Health.
@@ -807,7 +810,7 @@ class AppsAPI:
         (apps_get_health).
         """
         data = call(self._native, "get_health", {"app_id": app_id}, encode_query([]), None)
-        return models.AppHealth(data["app_health"])
+        return models.AppHealth(field(data, "app_health"))
 
 
 class AsyncAppsAPI:
@@ -853,7 +856,7 @@ class AsyncAppsAPI:
             encode_query([]),
             encode_body({"spec": spec, "project_id": project_id}),
         )
-        return models.App(data["app"])
+        return models.App(field(data, "app"))
 
     async def delete(self, app_id: str) -> models.AppsDeleteAppResponse:
         """Delete an App.
@@ -866,7 +869,7 @@ class AsyncAppsAPI:
         (apps_delete).
         """
         data = await acall(self._native, "delete", {"id": app_id}, encode_query([]), None)
-        return models.AppsDeleteAppResponse(data)
+        return models.AppsDeleteAppResponse(obj(data))
 
     async def get(self, app_id: str, *, name: str | None = None) -> models.App:
         """Retrieve an Existing App.
@@ -882,7 +885,7 @@ class AsyncAppsAPI:
         data = await acall(
             self._native, "get", {"id": app_id}, encode_query([("name", name)]), None
         )
-        return models.App(data["app"])
+        return models.App(field(data, "app"))
 
     async def update(
         self,
@@ -908,7 +911,7 @@ class AsyncAppsAPI:
             encode_query([]),
             encode_body({"spec": spec, "update_all_source_versions": update_all_source_versions}),
         )
-        return models.App(data["app"])
+        return models.App(field(data, "app"))
 
     async def restart(
         self, app_id: str, *, components: Sequence[str] | None = None
@@ -927,7 +930,7 @@ class AsyncAppsAPI:
             encode_query([]),
             encode_body({"components": components}),
         )
-        return models.AppsDeployment(data["deployment"])
+        return models.AppsDeployment(field(data, "deployment"))
 
     async def get_logs_active_deployment(
         self,
@@ -961,7 +964,7 @@ class AsyncAppsAPI:
             ),
             None,
         )
-        return models.AppsGetLogsResponse(data)
+        return models.AppsGetLogsResponse(obj(data))
 
     async def get_exec_active_deployment(
         self, app_id: str, component_name: str, *, instance_name: str | None = None
@@ -981,7 +984,7 @@ class AsyncAppsAPI:
             encode_query([("instance_name", instance_name)]),
             None,
         )
-        return models.AppsGetExecResponse(data)
+        return models.AppsGetExecResponse(obj(data))
 
     async def get_instances(self, app_id: str) -> builtins.list[models.AppInstance]:
         """Retrieve App Instances.
@@ -997,7 +1000,7 @@ class AsyncAppsAPI:
         data = await acall(
             self._native, "get_instances", {"app_id": app_id}, encode_query([]), None
         )
-        return [models.AppInstance(x) for x in data.get("instances") or []]
+        return [models.AppInstance(x) for x in items(data, "instances")]
 
     def list_deployments(
         self, app_id: str, *, deployment_types: Sequence[str] | None = None
@@ -1037,7 +1040,7 @@ class AsyncAppsAPI:
             encode_query([]),
             encode_body({"force_build": force_build}),
         )
-        return models.AppsDeployment(data["deployment"])
+        return models.AppsDeployment(field(data, "deployment"))
 
     async def get_deployment(self, app_id: str, deployment_id: str) -> models.AppsDeployment:
         """Retrieve an App Deployment.
@@ -1054,7 +1057,7 @@ class AsyncAppsAPI:
             encode_query([]),
             None,
         )
-        return models.AppsDeployment(data["deployment"])
+        return models.AppsDeployment(field(data, "deployment"))
 
     async def cancel_deployment(self, app_id: str, deployment_id: str) -> models.AppsDeployment:
         """Cancel a Deployment.
@@ -1071,7 +1074,7 @@ class AsyncAppsAPI:
             encode_query([]),
             None,
         )
-        return models.AppsDeployment(data["deployment"])
+        return models.AppsDeployment(field(data, "deployment"))
 
     async def get_logs(
         self,
@@ -1105,7 +1108,7 @@ class AsyncAppsAPI:
             ),
             None,
         )
-        return models.AppsGetLogsResponse(data)
+        return models.AppsGetLogsResponse(obj(data))
 
     async def get_logs_aggregate(
         self,
@@ -1139,7 +1142,7 @@ class AsyncAppsAPI:
             ),
             None,
         )
-        return models.AppsGetLogsResponse(data)
+        return models.AppsGetLogsResponse(obj(data))
 
     async def get_exec(
         self,
@@ -1166,7 +1169,7 @@ class AsyncAppsAPI:
             encode_query([("instance_name", instance_name)]),
             None,
         )
-        return models.AppsGetExecResponse(data)
+        return models.AppsGetExecResponse(obj(data))
 
     async def get_logs_active_deployment_aggregate(
         self,
@@ -1199,7 +1202,7 @@ class AsyncAppsAPI:
             ),
             None,
         )
-        return models.AppsGetLogsResponse(data)
+        return models.AppsGetLogsResponse(obj(data))
 
     def list_job_invocations(
         self,
@@ -1242,7 +1245,7 @@ class AsyncAppsAPI:
             encode_query([("job_name", job_name)]),
             None,
         )
-        return models.AppJobInvocation(data)
+        return models.AppJobInvocation(obj(data))
 
     async def cancel_job_invocation(
         self, app_id: str, job_invocation_id: str, *, job_name: str | None = None
@@ -1261,7 +1264,7 @@ class AsyncAppsAPI:
             encode_query([("job_name", job_name)]),
             None,
         )
-        return models.AppJobInvocation(data)
+        return models.AppJobInvocation(obj(data))
 
     async def get_job_invocation_logs(
         self,
@@ -1300,7 +1303,7 @@ class AsyncAppsAPI:
             ),
             None,
         )
-        return models.AppsGetLogsResponse(data)
+        return models.AppsGetLogsResponse(obj(data))
 
     def list_events(
         self, app_id: str, *, event_types: Sequence[str] | None = None
@@ -1337,7 +1340,7 @@ class AsyncAppsAPI:
             encode_query([]),
             None,
         )
-        return models.AppEvent(data["event"])
+        return models.AppEvent(field(data, "event"))
 
     async def cancel_event(self, app_id: str, event_id: str) -> models.AppEvent:
         """Cancel an Event.
@@ -1354,7 +1357,7 @@ class AsyncAppsAPI:
             encode_query([]),
             None,
         )
-        return models.AppEvent(data["event"])
+        return models.AppEvent(field(data, "event"))
 
     async def get_event_logs(
         self,
@@ -1385,7 +1388,7 @@ class AsyncAppsAPI:
             ),
             None,
         )
-        return models.AppsGetLogsResponse(data)
+        return models.AppsGetLogsResponse(obj(data))
 
     async def list_instance_sizes(self) -> models.AppsListInstanceSizesResponse:
         """List Instance Sizes.
@@ -1396,7 +1399,7 @@ class AsyncAppsAPI:
         (apps_list_instanceSizes).
         """
         data = await acall(self._native, "list_instance_sizes", {}, encode_query([]), None)
-        return models.AppsListInstanceSizesResponse(data)
+        return models.AppsListInstanceSizesResponse(obj(data))
 
     async def get_instance_size(self, slug: str) -> models.AppsInstanceSize:
         """Retrieve an Instance Size.
@@ -1410,7 +1413,7 @@ class AsyncAppsAPI:
         data = await acall(
             self._native, "get_instance_size", {"slug": slug}, encode_query([]), None
         )
-        return models.AppsInstanceSize(data["instance_size"])
+        return models.AppsInstanceSize(field(data, "instance_size"))
 
     async def list_regions(self) -> builtins.list[models.AppsRegion]:
         """List App Regions.
@@ -1421,7 +1424,7 @@ class AsyncAppsAPI:
         (apps_list_regions).
         """
         data = await acall(self._native, "list_regions", {}, encode_query([]), None)
-        return [models.AppsRegion(x) for x in data.get("regions") or []]
+        return [models.AppsRegion(x) for x in items(data, "regions")]
 
     async def validate_app_spec(
         self, spec: models.AppSpec | Mapping[str, Any], *, app_id: str | None = None
@@ -1443,7 +1446,7 @@ class AsyncAppsAPI:
             encode_query([]),
             encode_body({"spec": spec, "app_id": app_id}),
         )
-        return models.AppProposeResponse(data)
+        return models.AppProposeResponse(obj(data))
 
     propose = validate_app_spec
 
@@ -1458,7 +1461,7 @@ class AsyncAppsAPI:
         (apps_list_alerts).
         """
         data = await acall(self._native, "list_alerts", {"app_id": app_id}, encode_query([]), None)
-        return [models.AppAlert(x) for x in data.get("alerts") or []]
+        return [models.AppAlert(x) for x in items(data, "alerts")]
 
     async def assign_alert_destinations(
         self,
@@ -1483,7 +1486,7 @@ class AsyncAppsAPI:
             encode_query([]),
             encode_body({"emails": emails, "slack_webhooks": slack_webhooks}),
         )
-        return models.AppAlert(data["alert"])
+        return models.AppAlert(field(data, "alert"))
 
     async def create_rollback(
         self, app_id: str, *, deployment_id: str | None = None, skip_pin: bool | None = None
@@ -1505,7 +1508,7 @@ class AsyncAppsAPI:
             encode_query([]),
             encode_body({"deployment_id": deployment_id, "skip_pin": skip_pin}),
         )
-        return models.AppsDeployment(data["deployment"])
+        return models.AppsDeployment(field(data, "deployment"))
 
     async def validate_rollback(
         self, app_id: str, *, deployment_id: str | None = None, skip_pin: bool | None = None
@@ -1527,7 +1530,7 @@ class AsyncAppsAPI:
             encode_query([]),
             encode_body({"deployment_id": deployment_id, "skip_pin": skip_pin}),
         )
-        return models.AppsValidateRollbackResponse(data)
+        return models.AppsValidateRollbackResponse(obj(data))
 
     async def commit_rollback(self, app_id: str) -> None:
         """Commit App Rollback.
@@ -1553,7 +1556,7 @@ class AsyncAppsAPI:
         data = await acall(
             self._native, "revert_rollback", {"app_id": app_id}, encode_query([]), None
         )
-        return models.AppsDeployment(data["deployment"])
+        return models.AppsDeployment(field(data, "deployment"))
 
     async def get_metrics_bandwidth_daily(
         self, app_id: str, *, date: str | None = None
@@ -1572,7 +1575,7 @@ class AsyncAppsAPI:
             encode_query([("date", date)]),
             None,
         )
-        return models.AppMetricsBandwidthUsage(data)
+        return models.AppMetricsBandwidthUsage(obj(data))
 
     async def list_metrics_bandwidth_daily(
         self, app_ids: Sequence[str], *, date: str | None = None
@@ -1591,7 +1594,7 @@ class AsyncAppsAPI:
             encode_query([]),
             encode_body({"app_ids": app_ids, "date": date}),
         )
-        return models.AppMetricsBandwidthUsage(data)
+        return models.AppMetricsBandwidthUsage(obj(data))
 
     async def get_health(self, app_id: str) -> models.AppHealth:
         """Retrieve App Health.
@@ -1603,7 +1606,7 @@ class AsyncAppsAPI:
         (apps_get_health).
         """
         data = await acall(self._native, "get_health", {"app_id": app_id}, encode_query([]), None)
-        return models.AppHealth(data["app_health"])
+        return models.AppHealth(field(data, "app_health"))
 
 
 class AccountAPI:
@@ -1624,7 +1627,7 @@ class AccountAPI:
         (account_get).
         """
         data = call(self._native, "account_get", {}, encode_query([]), None)
-        return models.Account(data["account"])
+        return models.Account(field(data, "account"))
 
 
 class AsyncAccountAPI:
@@ -1645,4 +1648,4 @@ class AsyncAccountAPI:
         (account_get).
         """
         data = await acall(self._native, "account_get", {}, encode_query([]), None)
-        return models.Account(data["account"])
+        return models.Account(field(data, "account"))

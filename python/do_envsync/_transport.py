@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import orjson
 
 from . import _native
+from .errors import DecodeError
 from .models import Model
 
 M = TypeVar("M", bound=Model)
@@ -79,6 +80,41 @@ def _loads(body: bytes) -> Any:
     return loads(body) if body and not body.isspace() else {}
 
 
+def obj(data: Any) -> dict[str, Any]:
+    """A response body that must be a JSON object (else a `DecodeError`, never a crash
+    further on)."""
+    if not isinstance(data, dict):
+        raise DecodeError(f"the response is a JSON {_json_type(data)}, not the object expected")
+    return data
+
+
+def field(data: Any, key: str) -> dict[str, Any]:
+    """`data[key]`, the object a response wraps (`{"app": {...}}`): a response without it
+    is a `DecodeError` naming the field, never a `KeyError`."""
+    value = obj(data).get(key)
+    if not isinstance(value, dict):
+        got = "no" if value is None else f"a JSON {_json_type(value)} as its"
+        raise DecodeError(f'the response has {got} "{key}" field (expected an object)')
+    return value
+
+
+def items(data: Any, key: str) -> list[dict[str, Any]]:
+    """`data[key]`, a list of objects (absent: empty); anything else is a `DecodeError`."""
+    value = obj(data).get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(x, dict) for x in value):
+        raise DecodeError(f'the response\'s "{key}" field is not a list of objects')
+    return value
+
+
+def _json_type(value: Any) -> str:
+    names = {dict: "object", list: "array", str: "string", bool: "boolean"}
+    if value is None:
+        return "null"
+    return names.get(type(value), "number")
+
+
 def call(
     native: _native.NativeClient,
     op: str,
@@ -110,7 +146,7 @@ def iter_items(
     decoded only when reached, so a page never exists as one large Python object."""
     for page in native.pages(op, path, query):
         for item in page:
-            yield cls(loads(item))
+            yield cls(obj(loads(item)))
 
 
 async def aiter_items(
@@ -122,4 +158,4 @@ async def aiter_items(
 ) -> AsyncIterator[M]:
     async for page in native.pages(op, path, query):
         for item in page:
-            yield cls(loads(item))
+            yield cls(obj(loads(item)))

@@ -503,7 +503,51 @@ class Syncs:
         return iter(self.list())
 
 
-def apply_config(native: Any, path: str | os.PathLike[str]) -> ConfigReport:
+def _stored_base_url(native: Any, name: str) -> str | None:
+    from .errors import ObjectNotFoundError
+
+    try:
+        return Connection.from_json(native.get_connection(name)).base_url.rstrip("/")
+    except ObjectNotFoundError:
+        return None
+
+
+def apply_config(
+    native: Any,
+    path: str | os.PathLike[str],
+    *,
+    discovered: bool = False,
+    notify: Callable[[str], None] | None = None,
+) -> ConfigReport:
+    """Applies the file. A connection whose `base_url` is not DigitalOcean's API sends its
+    token (from the environment) where the file alone says: unless the stored connection
+    already points there, that is announced through `notify` (default: a `UserWarning`)
+    before anything is sent, and refused outright for a file that was merely `discovered` in
+    the working directory rather than named."""
+    from . import _native
+    from .errors import ConfigurationError
+
+    for item in json.loads(_native.NativeControl.config_custom_base_urls(os.fspath(path))):
+        name, var, url = item["connection"], item["token_env"], item["base_url"]
+        if _stored_base_url(native, name) == url.rstrip("/"):
+            continue  # accepted before (created or applied by name): nothing new
+        if discovered:
+            raise ConfigurationError(
+                f"{os.fspath(path)} (found in the working directory) sets base_url {url} for "
+                f"connection {name}: refusing to send the token from ${var} anywhere but "
+                f"DigitalOcean's API on the word of a file found by chance; if you trust it, "
+                f"apply it by name: do-envsync config apply {os.fspath(path)}"
+            )
+        text = (
+            f"{os.fspath(path)}: connection {name}: the token from ${var} is sent to {url} "
+            "(the base_url this file sets, not DigitalOcean's API)"
+        )
+        if notify is None:
+            import warnings
+
+            warnings.warn(text, UserWarning, stacklevel=3)
+        else:
+            notify(text)
     return ConfigReport(items=json.loads(native.apply_config(os.fspath(path))))
 
 

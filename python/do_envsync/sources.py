@@ -33,12 +33,28 @@ def env(prefix: str, *, strip_prefix: bool = True) -> dict[str, Any]:
 
 
 def command(
-    cmd: str | Sequence[str], *, format: str = "auto", timeout: float = 60.0
+    cmd: str | Sequence[str],
+    *,
+    format: str = "auto",
+    timeout: float = 60.0,
+    pass_env: Sequence[str] = (),
 ) -> dict[str, Any]:
     """A command whose stdout is a JSON object or dotenv text (`vault`, `op`, `doppler`,
-    `infisical export`, ...). A list runs directly; a string runs with `sh -c`."""
+    `infisical export`, ...). A list runs directly; a string runs with `sh -c`.
+
+    The command does not inherit do-envsync's own secrets (`DO_ENVSYNC_MASTER_KEY`,
+    `DIGITALOCEAN_TOKEN`, `DIGITALOCEAN_ACCESS_TOKEN`, `DO_ENVSYNC_EMULATOR_TOKEN`, and the
+    variables Infisical syncs read their client secret from) unless `pass_env` names them."""
     argv: str | list[str] = cmd if isinstance(cmd, str) else list(cmd)
-    return {"type": "command", "command": argv, "format": format, "timeout": timeout}
+    source: dict[str, Any] = {
+        "type": "command",
+        "command": argv,
+        "format": format,
+        "timeout": timeout,
+    }
+    if pass_env:
+        source["pass_env"] = list(pass_env)
+    return source
 
 
 def infisical(

@@ -75,12 +75,22 @@ class Store(_native.Store):
 
         return Syncs(self._control, self)
 
-    def apply_config(self, path: str | os.PathLike[str] = "do-envsync.toml") -> ConfigReport:
+    def apply_config(
+        self,
+        path: str | os.PathLike[str] = "do-envsync.toml",
+        *,
+        discovered: bool = False,
+        notify: Callable[[str], None] | None = None,
+    ) -> ConfigReport:
         """Creates or updates the connections and syncs a `do-envsync.toml` declares
-        (idempotent: a second apply changes nothing)."""
+        (idempotent: a second apply changes nothing).
+
+        A connection `base_url` other than DigitalOcean's API is announced (`notify`, by
+        default a `UserWarning`) before its token is sent there, and refused when the file
+        was only `discovered` in the working directory (not named by the user)."""
         from .control import apply_config
 
-        return apply_config(self._control, path)
+        return apply_config(self._control, path, discovered=discovered, notify=notify)
 
     def watch(
         self,

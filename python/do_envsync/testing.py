@@ -54,7 +54,9 @@ class Emulator(_native.Emulator):
         return AsyncClient(self.token, base_url=self.base_url, **kwargs)
 
     def requests(self) -> list[RequestRecord]:
-        """Every request answered since the start (or the last `clear_requests`/`reset`)."""
+        """Every request answered since the start (or the last `clear_requests`/`reset`).
+        SECRET plaintexts in bodies are sealed as `[REDACTED EV[...]]`: `reveal_secret`
+        gives them back."""
         fields = RequestRecord.__dataclass_fields__
         return [
             RequestRecord(**{k: v for k, v in r.items() if k in fields})

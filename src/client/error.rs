@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::redact::{excerpt, mask_secrets};
+use super::redact::{excerpt, mask_secrets, Scrubber};
 
 /// A non-2xx answer from the API, decoded from DigitalOcean's `{id, message, request_id}` body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -178,6 +178,40 @@ impl Error {
             excerpt: excerpt(body),
             request_id,
         }
+    }
+
+    /// The same error with every value `scrubber` knows (the values a request was
+    /// sending, the token) masked in its texts: servers echo input in messages.
+    pub fn scrubbed(mut self, scrubber: &Scrubber) -> Self {
+        let scrub = |text: &mut String| {
+            if let std::borrow::Cow::Owned(clean) = scrubber.scrub(text) {
+                *text = clean;
+            }
+        };
+        match &mut self {
+            Error::Authentication(api)
+            | Error::PermissionDenied(api)
+            | Error::NotFound(api)
+            | Error::Validation(api)
+            | Error::Conflict(api)
+            | Error::Server(api)
+            | Error::Api(api)
+            | Error::RateLimited { error: api, .. } => {
+                scrub(&mut api.message);
+                if let Some(id) = &mut api.id {
+                    scrub(id);
+                }
+            }
+            Error::Transport { message, .. } | Error::Config(message) => scrub(message),
+            Error::Decode {
+                message, excerpt, ..
+            } => {
+                scrub(message);
+                scrub(excerpt);
+            }
+            Error::PageLimit { .. } | Error::OffOrigin { .. } => {}
+        }
+        self
     }
 
     /// The HTTP status behind the error, if an HTTP exchange produced it.

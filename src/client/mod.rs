@@ -25,6 +25,6 @@ pub use operations::{operation, Operation, ACCOUNT_GET, OPERATIONS};
 pub use pagination::{PageItems, Pages, MAX_PER_PAGE};
 pub use prefetch::PrefetchPages;
 pub use rate_limit::RateLimit;
-pub use redact::{excerpt, mask_secrets, EXCERPT_CHARS};
+pub use redact::{excerpt, looks_like_token, mask_secrets, Scrubber, EXCERPT_CHARS};
 pub use retry::{method_is_idempotent, parse_retry_after, RetryConfig};
 pub use transport::{Client, Response};

@@ -15,6 +15,7 @@ use super::error::{ApiError, Error};
 use super::operations::Operation;
 use super::pagination::Pages;
 use super::rate_limit::{Pacer, RateLimit};
+use super::redact::Scrubber;
 use super::retry::{self, RetryConfig};
 use super::urls;
 
@@ -182,6 +183,18 @@ impl Client {
         .map_err(|e| db_scope::recognise(e, &method, path, body.as_deref()))
     }
 
+    /// What an error answer to a request must not repeat: the token, and the SECRET
+    /// values of the body sent (a 422 may quote the value it rejects). Built only when
+    /// a request failed.
+    fn request_scrubber(&self, body: Option<&[u8]>) -> Scrubber {
+        let mut scrubber = Scrubber::new();
+        scrubber.add(self.inner.token.expose_secret());
+        if let Some(json) = body.and_then(|b| serde_json::from_slice::<serde_json::Value>(b).ok()) {
+            scrubber.add_secret_envs(&json);
+        }
+        scrubber
+    }
+
     async fn attempt(
         &self,
         method: &Method,
@@ -199,6 +212,8 @@ impl Client {
             .http
             .request(method.clone(), url.clone())
             .header(header::AUTHORIZATION, auth);
+        // Kept (a cheap clone of shared bytes) to scrub an error that echoes it.
+        let body_sent = body.clone();
         if let Some(body) = body {
             request = request
                 .header(
@@ -244,10 +259,11 @@ impl Client {
         let retry_after = headers
             .get(header::RETRY_AFTER)
             .and_then(|v| retry::parse_retry_after(v, SystemTime::now()));
-        Err(Error::from_status(
+        let error = Error::from_status(
             ApiError::from_response(status, &body, request_id),
             retry_after,
-        ))
+        );
+        Err(error.scrubbed(&self.request_scrubber(body_sent.as_deref())))
     }
 }
 

@@ -70,6 +70,22 @@ pub struct ConfigFile {
     pub syncs: Vec<ConfigSync>,
 }
 
+impl ConfigFile {
+    /// The connections that send their token somewhere else than DigitalOcean's API:
+    /// `(name, token_env, base_url)` for each `base_url` other than the default. Callers
+    /// say so (or refuse) before applying: the file alone chose where the token goes.
+    pub fn custom_base_urls(&self) -> Vec<(String, String, String)> {
+        self.connections
+            .iter()
+            .filter_map(|c| {
+                let url = c.base_url.as_deref()?.trim();
+                (url.trim_end_matches('/') != DEFAULT_BASE_URL.trim_end_matches('/'))
+                    .then(|| (c.name.clone(), c.token_env.clone(), url.to_owned()))
+            })
+            .collect()
+    }
+}
+
 /// What applying did to one item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConfigAction {
@@ -271,9 +287,17 @@ impl ConfigFile {
                     "a token may not be written in the config file; put it in an environment variable and name that with token_env",
                 ));
             }
+            let token_env: String = t.required("token_env")?;
+            if crate::client::looks_like_token(&token_env) {
+                // Never echoed: it is a token written where a variable name goes.
+                return Err(invalid(
+                    t.at("token_env"),
+                    "holds what looks like a token (not shown), not the name of a variable; put the token in an environment variable and name that",
+                ));
+            }
             let c = ConfigConnection {
                 name: t.required("name")?,
-                token_env: t.required("token_env")?,
+                token_env,
                 base_url: t.string("base_url")?,
                 description: t.string("description")?,
             };
@@ -598,6 +622,13 @@ components = ["web"]
         let e = err("[[connections]]\nname = \"a\"\ntoken_env = \"dop_v1_canary");
         assert!(!e.contains("canary"), "{e}");
         assert!(e.contains("line 3"), "{e}");
+        // A token written where the variable name goes is refused without echo.
+        let e = err("[[connections]]\nname = \"a\"\ntoken_env = \"dop_v1_canary\"");
+        assert!(
+            e.contains("token_env") && e.contains("looks like a token"),
+            "{e}"
+        );
+        assert!(!e.contains("canary"), "{e}");
     }
 
     #[test]

@@ -253,6 +253,9 @@ impl ControlPlane {
     /// Reads the sync's source and desired set (no request to DigitalOcean).
     pub(super) async fn desired_of(&self, rec: &SyncRecord) -> Result<Desired, ControlError> {
         let source = self.source_of_record(rec)?;
+        if matches!(source, crate::sources::SourceSpec::Command(_)) {
+            self.withhold_client_secret_vars()?;
+        }
         let secrets = source.read().await?;
         if secrets.is_empty() {
             // An empty read is far more often a mistake (a prefix typo, a truncated file,
@@ -267,6 +270,21 @@ impl ControlPlane {
             .into_iter()
             .map(|(k, v)| (k, DesiredValue::new(v)))
             .collect())
+    }
+
+    /// Before a command runs: every variable a stored Infisical sync reads its client
+    /// secret from is withheld from it, whichever order the syncs were loaded in.
+    fn withhold_client_secret_vars(&self) -> Result<(), ControlError> {
+        for rec in self.store().list_syncs()? {
+            let public = serde_json::from_str::<serde_json::Value>(&rec.source_public);
+            if let Some(name) = public
+                .ok()
+                .and_then(|p| p.get("client_secret_env")?.as_str().map(str::to_owned))
+            {
+                crate::sources::withhold_var(&name);
+            }
+        }
+        Ok(())
     }
 
     fn engine_for(&self, rec: &SyncRecord) -> Result<Engine, ControlError> {
@@ -407,7 +425,9 @@ impl ControlPlane {
             }
             Err(cause) => {
                 run.status = RunStatus::Failed;
-                run.message = Some(cause.one_line());
+                // Stored and shown later: mask anything token- or ciphertext-shaped that
+                // a message may still carry (values echoed are scrubbed where they arise).
+                run.message = Some(crate::client::mask_secrets(&cause.one_line()).into_owned());
                 Some(cause)
             }
         };

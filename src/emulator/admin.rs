@@ -1,5 +1,15 @@
-//! The unauthenticated `/_emulator/...` control surface, for out-of-process users of a
-//! standalone emulator. Admin requests are neither logged nor rate-limited.
+//! The `/_emulator/...` control surface, for out-of-process users of a standalone
+//! emulator. Admin requests are neither logged nor rate-limited.
+//!
+//! It is a test tool on loopback, but a browser on the same machine can reach it, so
+//! every request must (checked in this order):
+//! - be addressed to a loopback host: `Host` is `127.0.0.1`, `localhost` or `[::1]`,
+//!   with or without a port (a DNS-rebinding page sends its own name): else 403;
+//! - carry the emulator's token, `Authorization: Bearer <token>`: else 401. Exception:
+//!   `GET /_emulator/logs/...`, the live-log URLs the API hands out (like DigitalOcean's
+//!   pre-signed log URLs), which hold only generated text;
+//! - for anything but GET/HEAD, send `Content-Type: application/json` (a cross-origin
+//!   form or `text/plain` fetch cannot): else 415.
 //!
 //! | Method | Path | Body / query | Answer |
 //! |---|---|---|---|
@@ -55,7 +65,65 @@ fn json_body(bytes: &[u8]) -> Result<Value, ApiError> {
     serde_json::from_slice(bytes).map_err(|e| ApiError::invalid(format!("invalid JSON: {e}")))
 }
 
+/// Why an admin request is refused before it is routed (see the module docs).
+fn refusal(shared: &Shared, req: &Request<Body>) -> Option<ApiError> {
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    if !is_loopback_host(host) {
+        return Some(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "the emulator's admin surface answers only requests addressed to 127.0.0.1, localhost or [::1]",
+        ));
+    }
+    let is_log = req.uri().path().starts_with("/_emulator/logs/");
+    let read_only = matches!(*req.method(), Method::GET | Method::HEAD);
+    let public = is_log && read_only;
+    if !public && !super::server::authorized(req.headers(), &shared.token) {
+        return Some(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "the emulator's admin surface needs the emulator's token (Authorization: Bearer <token>)",
+        ));
+    }
+    let json = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+    if !read_only && !json {
+        return Some(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "requests that change the emulator must be sent as Content-Type: application/json",
+        ));
+    }
+    None
+}
+
+/// `127.0.0.1`, `localhost` or `[::1]`, each with or without `:port`.
+fn is_loopback_host(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(rest) => match rest.split_once(']') {
+            Some((inside, port)) if port.is_empty() || port.starts_with(':') => inside,
+            _ => return false,
+        },
+        None => host.split_once(':').map_or(host, |(name, _)| name),
+    };
+    matches!(
+        name.to_ascii_lowercase().as_str(),
+        "127.0.0.1" | "localhost" | "::1"
+    )
+}
+
 pub(crate) async fn handle(shared: &Shared, req: Request<Body>, _origin: &str) -> Response<Body> {
+    if let Some(err) = refusal(shared, &req) {
+        return respond(err.status, err.body(""), "", None);
+    }
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let query = Query::parse(req.uri().query());
@@ -120,7 +188,10 @@ fn route(
             let ev = query
                 .get("ev")
                 .ok_or_else(|| ApiError::invalid("ev is required"))?;
-            let value = shared.secrets.decrypt(ev).ok_or_else(ApiError::not_found)?;
+            let value = shared
+                .secrets
+                .decrypt(super::reqlog::unwrap_logged(ev))
+                .ok_or_else(ApiError::not_found)?;
             ok(json!({"value": value}))
         }
         ("POST", ["rate_limits"]) => {

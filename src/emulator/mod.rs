@@ -8,7 +8,7 @@
 //! with time, enforces DigitalOcean's sliding-window rate limits, and can inject faults.
 //!
 //! Tests drive it through the Rust API below or, out of process, through the
-//! unauthenticated `/_emulator/...` admin surface (see the `admin` module docs).
+//! token-guarded `/_emulator/...` admin surface (see the `admin` module docs).
 
 mod admin;
 mod api_apps;
@@ -280,8 +280,10 @@ impl Emulator {
     }
 
     /// Plaintext of an `EV[...]` this emulator issued; `None` for anything else.
+    /// The plaintext of an `EV[...]` this emulator issued, or of a SECRET sealed in the
+    /// request log (`[REDACTED EV[...]]`).
     pub fn reveal_secret(&self, ev: &str) -> Option<String> {
-        self.shared().secrets.decrypt(ev)
+        self.shared().secrets.decrypt(reqlog::unwrap_logged(ev))
     }
 
     /// Changes the burst (per 60 s) and hourly (per 3600 s) limits; requests already

@@ -92,8 +92,9 @@ impl ExtraTokens {
     }
 }
 
+/// Compares a presented token without leaking where it differs (`subtle`).
 pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    subtle::ConstantTimeEq::ct_eq(a, b).into()
 }
 
 /// The scope an API request needs, following the bundle's `security` entries: reads are

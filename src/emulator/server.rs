@@ -22,7 +22,7 @@ use super::admin;
 use super::errors::ApiError;
 use super::faults::FaultKind;
 use super::ratelimit::RateHeaders;
-use super::reqlog::RequestRecord;
+use super::reqlog::{logged_body, RequestRecord};
 use super::routes::{router, Ctx};
 use super::scopes;
 use super::state::Shared;
@@ -133,12 +133,13 @@ impl Connection {
             Err(_) => Bytes::new(),
         };
         let log = |status: u16| {
+            let logged = logged_body(&body, &shared.secrets, || shared.entropy.bytes());
             shared.log.lock().push(RequestRecord {
                 method: method.clone(),
                 path: path.clone(),
                 query: query.clone(),
                 status,
-                body: (!body.is_empty()).then(|| String::from_utf8_lossy(&body).into_owned()),
+                body: logged,
                 ts,
                 response_ms: started.elapsed().as_secs_f64() * 1000.0,
             });
@@ -285,6 +286,13 @@ fn bearer(headers: &http::HeaderMap) -> Option<&str> {
     scheme
         .eq_ignore_ascii_case("bearer")
         .then(|| presented.trim())
+}
+
+/// Whether the request carries `token` as its bearer token (the admin surface's check).
+pub(crate) fn authorized(headers: &http::HeaderMap, token: &str) -> bool {
+    bearer(headers).is_some_and(|presented| {
+        super::scopes::constant_time_eq(presented.as_bytes(), token.as_bytes())
+    })
 }
 
 /// Signals the connection task to drop the socket, and never answers.

@@ -406,6 +406,22 @@ impl NativeControl {
         Ok(Value::Array(runs.iter().map(|r| r.to_json()).collect()).to_string())
     }
 
+    /// `[{"connection", "token_env", "base_url"}]`: the file's connections whose token
+    /// would go elsewhere than DigitalOcean's API (checked before applying).
+    #[staticmethod]
+    fn config_custom_base_urls(path: PathBuf) -> PyResult<String> {
+        let file = crate::control::ConfigFile::load(&path)
+            .map_err(|e| control_err(e, Phase::Configure))?;
+        let items: Vec<Value> = file
+            .custom_base_urls()
+            .into_iter()
+            .map(|(name, token_env, base_url)| {
+                serde_json::json!({"connection": name, "token_env": token_env, "base_url": base_url})
+            })
+            .collect();
+        Ok(Value::Array(items).to_string())
+    }
+
     fn apply_config(&self, py: Python<'_>, path: PathBuf) -> PyResult<String> {
         let cp = self.inner.clone();
         let report = block(py, Phase::Configure, async move {

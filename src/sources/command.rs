@@ -4,7 +4,10 @@
 //!
 //! The command runs with stdin closed, in its own process group, and is killed with
 //! that whole group when it outlives its timeout. stdout holds the values, so it is
-//! never quoted in an error; stderr is, as a bounded excerpt of its end.
+//! never quoted in an error; stderr is, as a bounded excerpt of its end, scrubbed
+//! first: whatever values the command printed on stdout, the product's own secrets
+//! (token and master key variables) and anything token- or ciphertext-shaped are
+//! masked, since a failing secret manager may well print a value on stderr.
 
 use std::path::PathBuf;
 use std::process::{ExitStatus, Stdio};
@@ -18,6 +21,7 @@ use tokio::process::Command;
 use super::dotenv::parse_text;
 use super::fields::type_name;
 use super::{SourceError, SourceSecrets};
+use crate::client::Scrubber;
 
 /// Default time a command may run.
 pub const DEFAULT_COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
@@ -76,6 +80,9 @@ pub struct CommandSource {
     pub timeout: Duration,
     /// Working directory; `None` inherits the caller's.
     pub cwd: Option<PathBuf>,
+    /// Variables the command gets although they are withheld by default (see
+    /// [`withheld_vars`]), e.g. `DIGITALOCEAN_TOKEN` for a command that calls `doctl`.
+    pub pass_env: Vec<String>,
 }
 
 impl CommandSource {
@@ -156,6 +163,13 @@ impl CommandSource {
                 cmd
             }
         };
+        // The product's own secrets stay with the product: a secret manager's CLI
+        // needs none of them, and a command that misbehaves must not get them.
+        for name in withheld_vars() {
+            if !self.pass_env.contains(&name) {
+                cmd.env_remove(&name);
+            }
+        }
         cmd.stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -188,14 +202,15 @@ impl CommandSource {
             )
         })
         .await;
-        let stderr_excerpt = || excerpt(&tail.lock());
+        let stderr_excerpt =
+            |stdout: Option<&[u8]>| excerpt(&tail.lock(), &stderr_scrubber(stdout));
         match outcome {
             Ok(Ok((stdout, (), status))) if status.success() => Ok(stdout),
-            Ok(Ok((_, (), status))) => Err(SourceError::Command {
+            Ok(Ok((stdout, (), status))) => Err(SourceError::Command {
                 command: self.label(),
                 problem: format!("failed with {}", describe_status(status)),
                 exit_code: status.code(),
-                stderr: stderr_excerpt(),
+                stderr: stderr_excerpt(Some(&stdout)),
             }),
             Ok(Err(failure)) => {
                 kill_group(pid, &mut child).await;
@@ -210,7 +225,7 @@ impl CommandSource {
                     command: self.label(),
                     problem,
                     exit_code: None,
-                    stderr: stderr_excerpt(),
+                    stderr: stderr_excerpt(None),
                 })
             }
             Err(_elapsed) => {
@@ -222,7 +237,7 @@ impl CommandSource {
                         format_seconds(self.timeout)
                     ),
                     exit_code: None,
-                    stderr: stderr_excerpt(),
+                    stderr: stderr_excerpt(None),
                 })
             }
         }
@@ -304,12 +319,78 @@ fn describe_status(status: ExitStatus) -> String {
     status.to_string()
 }
 
-/// The end of stderr as one line: lines joined with " | ", control characters
-/// dropped, at most [`STDERR_EXCERPT_CHARS`] characters; `None` when blank.
-fn excerpt(bytes: &[u8]) -> Option<String> {
+/// Environment variables holding the product's own secrets: not passed to a command
+/// (unless its `pass_env` names them) and masked in what it prints.
+pub const PRODUCT_SECRET_VARS: [&str; 4] = [
+    "DO_ENVSYNC_MASTER_KEY",
+    "DIGITALOCEAN_TOKEN",
+    "DIGITALOCEAN_ACCESS_TOKEN",
+    "DO_ENVSYNC_EMULATOR_TOKEN",
+];
+
+/// Names of Infisical client secret variables this process reads (a sync's
+/// `client_secret_env`): withheld from commands like [`PRODUCT_SECRET_VARS`].
+static SECRET_VARS_IN_USE: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+/// Records a variable holding one of the product's secrets (an Infisical
+/// `client_secret_env`), so that commands started afterwards do not inherit it.
+pub fn withhold_var(name: &str) {
+    let mut names = SECRET_VARS_IN_USE.lock();
+    if !names.iter().any(|n| n == name) {
+        names.push(name.to_owned());
+    }
+}
+
+/// Every variable a command does not inherit unless its `pass_env` names it.
+pub fn withheld_vars() -> Vec<String> {
+    let mut names: Vec<String> = PRODUCT_SECRET_VARS
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+    names.extend(SECRET_VARS_IN_USE.lock().iter().cloned());
+    names
+}
+
+/// What a failed command's stderr must not show: the values it printed on stdout
+/// (read leniently: JSON string values, dotenv values, or the right-hand side of each
+/// `=` line), and the product's secrets from this process's environment.
+fn stderr_scrubber(stdout: Option<&[u8]>) -> Scrubber {
+    let mut scrubber = Scrubber::new();
+    for name in withheld_vars() {
+        if let Ok(value) = std::env::var(&name) {
+            scrubber.add(&value);
+        }
+    }
+    let Some(text) = stdout.map(String::from_utf8_lossy) else {
+        return scrubber;
+    };
+    if let Ok(Value::Object(map)) = serde_json::from_str::<Value>(&text) {
+        map.values()
+            .filter_map(Value::as_str)
+            .for_each(|v| scrubber.add(v));
+    } else if let Ok(pairs) = parse_text(&text) {
+        pairs.iter().for_each(|(_, v)| scrubber.add(v));
+    } else {
+        for line in text.lines() {
+            if let Some((_, value)) = line.split_once(['=', ':']) {
+                scrubber.add(value.trim().trim_matches(['"', '\'', ',']));
+            }
+        }
+    }
+    scrubber
+}
+
+/// The end of stderr as one line, scrubbed: lines joined with " | ", control
+/// characters dropped, at most [`STDERR_EXCERPT_CHARS`] characters; `None` when blank.
+/// When only the tail was kept, its first (cut) line is dropped: a secret cut in half
+/// would no longer be recognised.
+fn excerpt(bytes: &[u8], scrubber: &Scrubber) -> Option<String> {
     let text = String::from_utf8_lossy(bytes);
+    let text = scrubber.scrub(&text);
+    let cut = bytes.len() >= STDERR_TAIL_BYTES;
     let joined = text
         .lines()
+        .skip(usize::from(cut))
         .map(|l| {
             l.chars()
                 .filter(|c| !c.is_control() || *c == '\t')
@@ -422,15 +503,41 @@ mod tests {
 
     #[test]
     fn stderr_excerpt_is_one_bounded_line() {
-        assert_eq!(excerpt(b"  \n"), None);
+        let none = Scrubber::new();
+        assert_eq!(excerpt(b"  \n", &none), None);
         assert_eq!(
-            excerpt(b"error: denied\n\x1b[31mhint\x1b[0m: login\n").unwrap(),
+            excerpt(b"error: denied\n\x1b[31mhint\x1b[0m: login\n", &none).unwrap(),
             "error: denied | [31mhint[0m: login"
         );
-        let long = "x".repeat(5000);
-        let shown = excerpt(long.as_bytes()).unwrap();
+        let long = format!("{}\n", "x".repeat(100)).repeat(50);
+        let shown = excerpt(long.as_bytes(), &none).unwrap();
         assert!(shown.starts_with('…'));
         assert_eq!(shown.chars().count(), STDERR_EXCERPT_CHARS + 1);
+    }
+
+    #[test]
+    fn stderr_is_scrubbed_of_stdout_values_and_token_shapes() {
+        let stdout = b"{\"A\": \"canary-json-value\"}";
+        let s = stderr_scrubber(Some(stdout));
+        let legacy = "ab".repeat(32);
+        let err = format!("denied for canary-json-value\ntoken {legacy} dop_v1_abc\n");
+        let shown = excerpt(err.as_bytes(), &s).unwrap();
+        assert_eq!(shown, "denied for [REDACTED] | token [REDACTED] [REDACTED]");
+        let s = stderr_scrubber(Some(b"export B='dotenv-canary'\nC=x\n"));
+        assert_eq!(
+            excerpt(b"B is dotenv-canary", &s).unwrap(),
+            "B is [REDACTED]"
+        );
+        // Output that parses as neither: each line's right-hand side.
+        let s = stderr_scrubber(Some(b"{ broken\n  \"D\": \"half-json-canary\",\n"));
+        assert_eq!(excerpt(b"x half-json-canary", &s).unwrap(), "x [REDACTED]");
+        // A secret cut by the tail limit is dropped with its line, not shown in part.
+        let mut tail = b"ary-json-value is wrong\n".to_vec();
+        tail.resize(STDERR_TAIL_BYTES - 12, b'z');
+        tail.extend_from_slice(b"\nfinal error");
+        let shown = excerpt(&tail, &s).unwrap();
+        assert!(!shown.contains("ary-json"), "{shown}");
+        assert!(shown.ends_with("final error"), "{shown}");
     }
 
     #[test]
@@ -445,6 +552,7 @@ mod tests {
             format: OutputFormat::Json,
             timeout: Duration::from_millis(1500),
             cwd: None,
+            pass_env: Vec::new(),
         };
         assert_eq!(source.command_line(), r#"vault kv get 'it'\''s here'"#);
         assert_eq!(

@@ -34,10 +34,7 @@ impl DotenvSource {
     /// creation for a missing or malformed file rather than failing at its first run.
     pub(crate) fn check(&self) -> Result<(), SourceError> {
         for path in &self.paths {
-            let bytes = std::fs::read(path).map_err(|e| SourceError::File {
-                path: path.clone(),
-                message: io_reason(&e),
-            })?;
+            let bytes = read_capped(path)?;
             parse_file(path, &bytes)?;
         }
         Ok(())
@@ -46,16 +43,65 @@ impl DotenvSource {
     pub(crate) async fn read(&self) -> Result<SourceSecrets, SourceError> {
         let mut secrets = SourceSecrets::new();
         for path in &self.paths {
-            let bytes = tokio::fs::read(path).await.map_err(|e| SourceError::File {
-                path: path.clone(),
-                message: io_reason(&e),
-            })?;
+            let owned = path.clone();
+            let bytes = tokio::task::spawn_blocking(move || read_capped(&owned))
+                .await
+                .map_err(|e| SourceError::File {
+                    path: path.clone(),
+                    message: format!("the read was interrupted: {e}"),
+                })??;
             for (key, value) in parse_file(path, &bytes)? {
                 secrets.insert(key, value);
             }
         }
         Ok(secrets)
     }
+}
+
+/// Largest `.env` file read: far above any real one, small enough that a wrong path
+/// (a log, a dump, `/dev/zero`) fails at once instead of filling memory.
+pub const MAX_DOTENV_FILE_BYTES: u64 = 10 * 1024 * 1024;
+/// Longest physical line of a `.env` file (one value may hold at most 128 KiB anyway).
+pub const MAX_DOTENV_LINE_BYTES: usize = 1024 * 1024;
+
+/// Reads a `.env` file, refusing one larger than [`MAX_DOTENV_FILE_BYTES`] before
+/// reading it (by its size) or while reading it (a file that grows, a device).
+fn read_capped(path: &Path) -> Result<Vec<u8>, SourceError> {
+    use std::io::Read;
+    let fail = |message: String| SourceError::File {
+        path: path.to_path_buf(),
+        message,
+    };
+    let too_big = || {
+        fail(format!(
+            "larger than {} MiB; .env files are capped at that size",
+            MAX_DOTENV_FILE_BYTES / (1024 * 1024)
+        ))
+    };
+    let file = std::fs::File::open(path).map_err(|e| fail(io_reason(&e)))?;
+    let meta = file.metadata().map_err(|e| fail(io_reason(&e)))?;
+    if meta.is_dir() {
+        return Err(fail("is a directory, not a file".into()));
+    }
+    if meta.len() > MAX_DOTENV_FILE_BYTES {
+        return Err(too_big());
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(MAX_DOTENV_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| fail(io_reason(&e)))?;
+    if bytes.len() as u64 > MAX_DOTENV_FILE_BYTES {
+        return Err(too_big());
+    }
+    Ok(bytes)
+}
+
+/// The 1-based number of the first physical line longer than [`MAX_DOTENV_LINE_BYTES`].
+fn overlong_line(bytes: &[u8]) -> Option<usize> {
+    bytes
+        .split(|b| *b == b'\n')
+        .position(|line| line.len() > MAX_DOTENV_LINE_BYTES)
+        .map(|i| i + 1)
 }
 
 fn io_reason(e: &std::io::Error) -> String {
@@ -69,6 +115,16 @@ fn io_reason(e: &std::io::Error) -> String {
 
 /// Parses one file's bytes; errors carry `path`.
 pub(crate) fn parse_file(path: &Path, bytes: &[u8]) -> Result<Vec<(String, String)>, SourceError> {
+    if let Some(line) = overlong_line(bytes) {
+        return Err(SourceError::Syntax {
+            path: path.to_path_buf(),
+            line,
+            message: format!(
+                "longer than {} MiB; lines of .env files are capped at that length",
+                MAX_DOTENV_LINE_BYTES / (1024 * 1024)
+            ),
+        });
+    }
     let text = std::str::from_utf8(bytes).map_err(|e| {
         let line = bytes[..e.valid_up_to()]
             .iter()
@@ -277,6 +333,38 @@ fn escape_dollars(line: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn files_and_lines_are_capped_without_quoting_them() {
+        let dir = tempfile::tempdir().unwrap();
+        // Larger than the cap by its size: refused before a byte is read (sparse file).
+        let big = dir.path().join("big.env");
+        std::fs::File::create(&big)
+            .unwrap()
+            .set_len(MAX_DOTENV_FILE_BYTES + 1)
+            .unwrap();
+        let e = read_capped(&big).unwrap_err().to_string();
+        assert!(e.contains("big.env") && e.contains("10 MiB"), "{e}");
+        // A device with no size that never ends: stopped at the cap.
+        #[cfg(unix)]
+        {
+            let e = read_capped(Path::new("/dev/zero")).unwrap_err().to_string();
+            assert!(e.contains("10 MiB"), "{e}");
+        }
+        // A line over 1 MiB: its number, never its text.
+        let mut text = b"A=1\nB=canary-long-".to_vec();
+        text.resize(MAX_DOTENV_LINE_BYTES + 100, b'x');
+        text.extend_from_slice(b"\nC=3\n");
+        let e = parse_file(Path::new("x.env"), &text)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("line 2") && e.contains("1 MiB"), "{e}");
+        assert!(!e.contains("canary"), "{e}");
+        // At the limit it parses.
+        let mut ok = b"A=".to_vec();
+        ok.resize(MAX_DOTENV_LINE_BYTES, b'y');
+        assert_eq!(parse_file(Path::new("x.env"), &ok).unwrap()[0].0, "A");
+    }
 
     fn parse(text: &str) -> Vec<(String, String)> {
         parse_text(text).unwrap_or_else(|e| panic!("parse failed at line {}", e.line))

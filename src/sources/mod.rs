@@ -38,7 +38,8 @@ use serde_json::{json, Map, Value};
 use thiserror::Error;
 
 pub use command::{
-    CommandLine, CommandSource, OutputFormat, DEFAULT_COMMAND_TIMEOUT, MAX_COMMAND_TIMEOUT,
+    withheld_vars, withhold_var, CommandLine, CommandSource, OutputFormat, DEFAULT_COMMAND_TIMEOUT,
+    MAX_COMMAND_TIMEOUT, PRODUCT_SECRET_VARS,
 };
 pub use dotenv::DotenvSource;
 pub use env::EnvSource;
@@ -169,6 +170,9 @@ impl SourceSpec {
                 });
                 if let Some(cwd) = &s.cwd {
                     public["cwd"] = json!(cwd.to_string_lossy());
+                }
+                if !s.pass_env.is_empty() {
+                    public["pass_env"] = json!(s.pass_env);
                 }
                 (public, None)
             }
@@ -405,7 +409,11 @@ fn parse_command(
     map: &Map<String, Value>,
     base: Option<&Path>,
 ) -> Result<CommandSource, SourceError> {
-    let f = Fields::new("command", map, &["command", "format", "timeout", "cwd"])?;
+    let f = Fields::new(
+        "command",
+        map,
+        &["command", "format", "timeout", "cwd", "pass_env"],
+    )?;
     let command = match f.get("command") {
         None => return Err(f.error("field \"command\" is required")),
         Some(Value::String(script)) if script.trim().is_empty() => {
@@ -464,11 +472,21 @@ fn parse_command(
         (None, Some(base)) => Some(base.to_path_buf()),
         (None, None) => None,
     };
+    let pass_env = f.opt_str_list("pass_env")?.unwrap_or_default();
+    let is_env_name =
+        |n: &str| !n.is_empty() && !n.contains(['=', '\0']) && !n.chars().any(char::is_whitespace);
+    if let Some(i) = pass_env.iter().position(|n| !is_env_name(n)) {
+        // Not quoted: it may be a value pasted by mistake.
+        return Err(f.error(format_args!(
+            "pass_env: item {i} is not an environment variable name"
+        )));
+    }
     Ok(CommandSource {
         command,
         format,
         timeout,
         cwd,
+        pass_env,
     })
 }
 
@@ -518,6 +536,7 @@ fn parse_infisical(map: &Map<String, Value>) -> Result<InfisicalSource, SourceEr
                     "client_secret_env {name:?} is not an environment variable name"
                 )));
             }
+            command::withhold_var(name);
             ClientSecret::Env(name.to_string())
         }
         (false, false) => {

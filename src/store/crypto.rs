@@ -7,7 +7,7 @@
 //! the database, lets a wrong key be recognized before anything is decrypted.
 
 use std::fmt;
-use std::fs::{self, File};
+use std::fs;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -18,7 +18,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use thiserror::Error;
 
-use super::{private_options, restrict, with_suffix};
+use super::{files, private_options, with_suffix, StoreError};
 
 /// Environment variable holding the master key.
 pub const MASTER_KEY_ENV: &str = "DO_ENVSYNC_MASTER_KEY";
@@ -44,6 +44,9 @@ pub enum CryptoError {
         #[source]
         source: io::Error,
     },
+    /// The key file is a link, another user's, or readable by others.
+    #[error(transparent)]
+    UnsafeFile(StoreError),
     #[error("the master key ({origin}) is not the one this database's secrets were sealed with (wrong {MASTER_KEY_ENV}?)")]
     WrongKey { origin: String },
     #[error("this database's secrets were sealed with a master key that is not available: set {MASTER_KEY_ENV} or restore {}", .path.display())]
@@ -231,13 +234,12 @@ fn io_err<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(io::Error) ->
 
 fn read_key_file(path: &Path) -> Result<Option<MasterKey>, CryptoError> {
     let mut text = String::new();
-    match File::open(path) {
-        Ok(mut f) => {
-            f.read_to_string(&mut text).map_err(io_err("read", path))?;
-        }
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(io_err("open", path)(e)),
-    }
+    let Some(mut f) =
+        files::open_private_read("master key file", path).map_err(CryptoError::UnsafeFile)?
+    else {
+        return Ok(None);
+    };
+    f.read_to_string(&mut text).map_err(io_err("read", path))?;
     let text = text.trim();
     let bytes: [u8; 32] = (text.len() == 64)
         .then(|| hex::decode(text).ok())
@@ -246,11 +248,6 @@ fn read_key_file(path: &Path) -> Result<Option<MasterKey>, CryptoError> {
         .ok_or_else(|| CryptoError::MalformedFile {
             path: path.to_owned(),
         })?;
-    restrict(path).map_err(|e| CryptoError::Io {
-        action: "restrict permissions of",
-        path: path.to_owned(),
-        source: io::Error::other(e.to_string()),
-    })?;
     Ok(Some(MasterKey::with_origin(
         bytes,
         KeyOrigin::File(path.to_owned()),

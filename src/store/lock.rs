@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
-use super::{io_err, private_options, StoreError};
+use super::{io_err, StoreError};
 
 /// Longest wait between two attempts.
 const MAX_BACKOFF: Duration = Duration::from_millis(50);
@@ -76,13 +76,9 @@ pub(super) fn acquire(
     timeout: Duration,
 ) -> Result<AppLock, StoreError> {
     let path = lock_dir.join(lock_file_name(app_id));
-    let mut file = private_options()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&path)
-        .map_err(io_err("open lock file", &path))?;
+    // Never through a link, never truncated on open, only a file of ours that nobody
+    // else can write: the holder line below is written into it.
+    let mut file = super::files::open_private_rw("lock file", &path)?;
     let started = Instant::now();
     let mut backoff = Duration::from_millis(2);
     loop {

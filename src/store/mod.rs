@@ -1,7 +1,9 @@
 //! Sync state in embedded SQLite, the per-app sync lock, and the local
 //! fingerprint key.
 //!
-//! Files, all created owner-only (0600, directories 0700 when created here):
+//! Files, all created owner-only (0600, directories 0700 when created here), and
+//! refused when another user owns them, they are links, or others may write them
+//! (see [`files`]: the store never changes the mode of a file it finds):
 //! - `<path>` (default `<data dir>/do-envsync/state.db`, `DO_ENVSYNC_STATE` overrides):
 //!   the SQLite database, in WAL mode (`-wal`/`-shm` beside it get the same mode);
 //! - `<path>.key`: the 32-byte fingerprint key, hex. Kept apart from the database so
@@ -17,12 +19,13 @@
 
 pub mod connections;
 pub mod crypto;
+mod files;
 mod lock;
 pub mod runs;
 mod schema;
 pub mod syncs;
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, OpenOptions};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -79,6 +82,15 @@ pub enum StoreError {
         app_id: String,
         waited: Duration,
         holder: Option<String>,
+    },
+    /// A store file or directory another user could control, or with loose
+    /// permissions: refused (never repaired), with the fix.
+    #[error("refusing to use {what} {}: {problem}; {fix}", .path.display())]
+    UnsafePath {
+        what: &'static str,
+        path: PathBuf,
+        problem: String,
+        fix: String,
     },
     #[error("a {kind} named {name:?} already exists")]
     NameTaken { kind: &'static str, name: String },
@@ -139,40 +151,6 @@ fn private_options() -> OpenOptions {
     o
 }
 
-/// Make an existing file owner-only (a no-op where permissions are not Unix modes).
-fn restrict(path: &Path) -> Result<(), StoreError> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        match fs::metadata(path) {
-            Ok(meta) if meta.permissions().mode() & 0o077 != 0 => {
-                fs::set_permissions(path, fs::Permissions::from_mode(0o600))
-                    .map_err(io_err("restrict permissions of", path))?;
-            }
-            Ok(_) => {}
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => return Err(io_err("inspect", path)(e)),
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = path;
-    Ok(())
-}
-
-fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
-    if dir.as_os_str().is_empty() || dir.is_dir() {
-        return Ok(());
-    }
-    let mut builder = fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        builder.mode(0o700);
-    }
-    builder.create(dir).map_err(io_err("create directory", dir))
-}
-
 fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     let mut s = path.as_os_str().to_owned();
     s.push(suffix);
@@ -185,13 +163,10 @@ fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
 fn load_or_create_key(path: &Path) -> Result<[u8; FINGERPRINT_KEY_LEN], StoreError> {
     let read = |path: &Path| -> Result<Option<[u8; FINGERPRINT_KEY_LEN]>, StoreError> {
         let mut text = String::new();
-        match File::open(path) {
-            Ok(mut f) => {
-                f.read_to_string(&mut text).map_err(io_err("read", path))?;
-            }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(io_err("open", path)(e)),
-        }
+        let Some(mut f) = files::open_private_read("fingerprint key file", path)? else {
+            return Ok(None);
+        };
+        f.read_to_string(&mut text).map_err(io_err("read", path))?;
         let bytes = hex::decode(text.trim()).map_err(|_| StoreError::BadKeyFile {
             path: path.to_owned(),
         })?;
@@ -201,7 +176,6 @@ fn load_or_create_key(path: &Path) -> Result<[u8; FINGERPRINT_KEY_LEN], StoreErr
         Ok(Some(key))
     };
     if let Some(key) = read(path)? {
-        restrict(path)?;
         return Ok(key);
     }
     let key: [u8; FINGERPRINT_KEY_LEN] = rand::random();
@@ -259,32 +233,24 @@ impl Store {
     /// Open (creating and migrating as needed) the store at `path`.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
         let path = path.as_ref().to_owned();
-        if let Some(parent) = path.parent() {
-            create_private_dir(parent)?;
-        }
-        // Create the file owner-only before SQLite opens it; SQLite gives its
-        // -wal and -shm files the database file's mode.
-        private_options()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(io_err("create", &path))?;
-        restrict(&path)?;
+        // Another user must not be able to plant or swap anything the store opens (see
+        // `files`): the directory first, then every file in it, none through a link.
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+            _ => PathBuf::from("."),
+        };
+        files::ensure_private_dir("state directory", &dir, true)?;
+        // Create the file owner-only before SQLite opens it (SQLite gives its -wal
+        // and -shm files the database file's mode); refuse a link or a foreign file.
+        files::create_or_check_db_file("state database", &path)?;
         let key = load_or_create_key(&with_suffix(&path, ".key"))?;
         let lock_dir = with_suffix(&path, ".locks");
-        create_private_dir(&lock_dir)?;
+        files::refuse_symlink("lock directory", &lock_dir)?;
+        files::ensure_private_dir("lock directory", &lock_dir, false)?;
         // Processes opening a fresh file at once would race on the WAL switch and the
         // migration (SQLite can answer "locked" without waiting there): serialize them.
         let open_lock_path = lock_dir.join(".open.lock");
-        let open_lock = private_options()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&open_lock_path)
-            .map_err(io_err("create", &open_lock_path))?;
+        let open_lock = files::open_private_rw("lock file", &open_lock_path)?;
         fs4::FileExt::lock(&open_lock).map_err(io_err("lock", &open_lock_path))?;
 
         let sql = |source| StoreError::Sqlite {
@@ -301,7 +267,7 @@ impl Store {
             .map_err(sql)?;
         schema::migrate(&mut conn, &path)?;
         for suffix in ["-wal", "-shm"] {
-            restrict(&with_suffix(&path, suffix))?;
+            files::check_existing_file("state database journal", &with_suffix(&path, suffix))?;
         }
         let _ = fs4::FileExt::unlock(&open_lock);
         Ok(Self {

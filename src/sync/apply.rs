@@ -554,7 +554,13 @@ impl Engine {
                         deployment_id: None,
                     })
                 }
-                Err(error) => error,
+                // A body that does not decode may echo what was sent: scrub it like the
+                // client scrubs error answers, before it is logged or returned.
+                Err(error) => {
+                    let mut scrubber = crate::client::Scrubber::new();
+                    scrubber.add_secret_envs(spec);
+                    error.scrubbed(&scrubber)
+                }
             };
             // With retries disabled (`max_attempts` 1) the caller wants one request and
             // the failure as it came: no read-back either.

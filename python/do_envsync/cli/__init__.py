@@ -11,6 +11,8 @@ Exit codes: 0 success (and, for `plan`, nothing to change); 2 `plan` found chang
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -72,6 +74,16 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+_SECRET_SHAPES = re.compile(
+    r"EV\[[^\]]*\]?|\bdo[opr]_v1_[0-9A-Za-z]*|(?i:bearer)\s+\S+|\b[0-9A-Fa-f]{64}\b"
+)
+
+
+def _mask(text: str) -> str:
+    """Token and ciphertext shapes masked, as the core's `redact::mask_secrets`."""
+    return _SECRET_SHAPES.sub("[REDACTED]", text)
+
+
 def _one_line(err: BaseException) -> str:
     text = str(err) or type(err).__name__
     return " ".join(text.split())
@@ -88,6 +100,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("do-envsync: interrupted", file=sys.stderr)
         return 130
+    except Exception as err:
+        # Whatever an unexpected answer breaks, the CLI still ends in one line (masked:
+        # an unknown message may quote anything); DO_ENVSYNC_DEBUG=1 shows the traceback.
+        if os.environ.get("DO_ENVSYNC_DEBUG"):
+            raise
+        text = _mask(_one_line(err))[:300]
+        print(
+            f"do-envsync: error: unexpected {type(err).__name__}: {text} "
+            "(a bug in do-envsync; DO_ENVSYNC_DEBUG=1 shows the traceback)",
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":

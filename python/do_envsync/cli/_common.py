@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import threading
 import time
@@ -16,6 +17,15 @@ from ..client import Client
 from ..sync import Store
 
 TOKEN_ENV_VARS = ("DIGITALOCEAN_TOKEN", "DIGITALOCEAN_ACCESS_TOKEN")
+_TOKEN_SHAPE = re.compile(r"do[opr]_v1_[0-9A-Za-z]+|[0-9A-Fa-f]{64}")
+
+
+def looks_like_token(text: str) -> bool:
+    """Whether `text` has the shape of a DigitalOcean token (`dop_v1_`/`doo_v1_`/`dor_v1_`
+    or 64 hex characters), as `redact::looks_like_token` in the core."""
+    return _TOKEN_SHAPE.fullmatch(text.strip()) is not None
+
+
 PROGRESS_AFTER = 1.0
 """Seconds a command runs before it starts showing progress on stderr."""
 
@@ -35,6 +45,13 @@ def read_token(args: argparse.Namespace, *, required: bool = True) -> str | None
         return token
     name = getattr(args, "token_env", None)
     if name:
+        if looks_like_token(name):
+            # Never echoed, not even in part: it is a token typed where a name goes.
+            raise CliError(
+                "--token-env takes a variable name, but was given what looks like a token "
+                "(not shown; it may now be in your shell history); export the token and pass "
+                "the variable's name, or use --token-stdin"
+            )
         token = os.environ.get(name, "").strip()
         if not token:
             raise CliError(f"--token-env: ${name} is not set or empty")
@@ -68,10 +85,13 @@ def store(args: argparse.Namespace, *, apply_config: bool = False) -> Store:
     depends on the file or undoes an edit made with the CLI."""
     st = Store(args.state)
     config = getattr(args, "config", None)
+    discovered = False
     if config is None and apply_config and os.path.exists("do-envsync.toml"):
-        config = "do-envsync.toml"
+        config, discovered = "do-envsync.toml", True
     if config:
-        report = st.apply_config(config)
+        # A file found by chance may not send a token to its own base_url (refused); one
+        # the user named may, and stderr says so before the token is sent.
+        report = st.apply_config(config, discovered=discovered, notify=note)
         for item in report.items:
             if item.get("action") != "unchanged":
                 note(f"{config}: {item['kind']} {item['name']} {item['action']}")

@@ -10,7 +10,7 @@ from . import _common as c
 
 
 def _apply(args: argparse.Namespace) -> int:
-    report = Store(args.state).apply_config(args.path)
+    report = Store(args.state).apply_config(args.path, notify=c.note)
     if args.json:
         c.print_json(report.items)
     else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import tempfile
@@ -40,16 +41,26 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
     print(f"App Platform emulator listening on {emu.base_url}", flush=True)
     if scopes is not None:
         print(f"token scopes: {', '.join(scopes) or '(none)'}", flush=True)
-    if token:
-        print("token: the value of $DO_ENVSYNC_EMULATOR_TOKEN / $DIGITALOCEAN_TOKEN", flush=True)
-    else:
-        print(f"token: written to {_token_file(emu.token)} (mode 0600)", flush=True)
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
-    while not stop.wait(0.2):
-        pass
-    emu.stop()
+    token_file = None
+    try:
+        if token:
+            print(
+                "token: the value of $DO_ENVSYNC_EMULATOR_TOKEN / $DIGITALOCEAN_TOKEN", flush=True
+            )
+        else:
+            token_file = _token_file(emu.token)
+            print(f"token: written to {token_file} (mode 0600)", flush=True)
+        stop = threading.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.set())
+        while not stop.wait(0.2):
+            pass
+    finally:
+        emu.stop()
+        # The token is good for nothing once the emulator is gone; leave no copy behind.
+        if token_file is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(token_file)
     print("emulator stopped", flush=True)
     return 0
 

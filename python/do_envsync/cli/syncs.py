@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import Any
 
 from ..control import SecretSync, SyncRun
@@ -11,6 +12,9 @@ from ..display import runs_table
 from ..errors import SyncRunError
 from . import _common as c
 from .adhoc import deploying_options, show_plan
+
+MAX_SOURCE_JSON = 1024 * 1024
+"""Largest `--source-json @FILE` read, in characters."""
 
 
 def _source(args: argparse.Namespace) -> dict[str, Any] | None:
@@ -37,6 +41,8 @@ def _source(args: argparse.Namespace) -> dict[str, Any] | None:
             source["format"] = args.command_format
         if args.command_timeout is not None:
             source["timeout"] = args.command_timeout
+        if args.command_pass_env:
+            source["pass_env"] = args.command_pass_env
         return source
     if args.infisical_project is not None:
         source = {
@@ -52,14 +58,55 @@ def _source(args: argparse.Namespace) -> dict[str, Any] | None:
             source["site_url"] = args.infisical_url
         return source
     if args.source_json is not None:
-        try:
-            parsed = json.loads(args.source_json)
-        except json.JSONDecodeError as err:
-            raise c.CliError(f"--source-json: not JSON: {err}") from None
-        if not isinstance(parsed, dict):
-            raise c.CliError("--source-json: expected a JSON object")
-        return parsed
+        return _source_json(args.source_json)
     return None
+
+
+def _source_json(given: str) -> dict[str, Any]:
+    """`--source-json JSON`, `@FILE` or `-` (stdin). Secret values (an inline source, an
+    Infisical `client_secret`) are refused inline: a command line is visible to other users
+    (`ps`, shell history). From a file or stdin they are accepted."""
+    if given == "-":
+        text, origin = sys.stdin.read(MAX_SOURCE_JSON + 1), "stdin"
+        if len(text) > MAX_SOURCE_JSON:
+            raise c.CliError("--source-json: stdin holds more than 1 MiB")
+    elif given.startswith("@"):
+        try:
+            with open(given[1:], encoding="utf-8") as f:
+                text = f.read(MAX_SOURCE_JSON + 1)
+        except OSError as err:
+            raise c.CliError(f"--source-json: cannot read {given[1:]}: {err.strerror}") from None
+        if len(text) > MAX_SOURCE_JSON:
+            raise c.CliError(f"--source-json: {given[1:]} is larger than 1 MiB")
+        origin = given[1:]
+    else:
+        text, origin = given, ""
+    try:
+        parsed = json.loads(text)
+    except json.JSONDecodeError as err:
+        # The position only: the text may hold secrets.
+        where = f" in {origin}" if origin else ""
+        raise c.CliError(
+            f"--source-json: not JSON{where} (line {err.lineno}, column {err.colno})"
+        ) from None
+    if not isinstance(parsed, dict):
+        raise c.CliError("--source-json: expected a JSON object")
+    if not origin:
+        secret = (
+            "an inline source's values"
+            if parsed.get("type") == "inline"
+            else "client_secret"
+            if "client_secret" in parsed
+            else None
+        )
+        if secret:
+            raise c.CliError(
+                f"--source-json: {secret} would be on the command line, where other users "
+                "and the shell history see it; pass the JSON with --source-json @FILE or "
+                "--source-json - (stdin), or name the variable holding the client secret "
+                "with client_secret_env"
+            )
+    return parsed
 
 
 def _options(args: argparse.Namespace) -> dict[str, Any]:
@@ -288,6 +335,12 @@ def _source_options(p: argparse.ArgumentParser) -> None:
     )
     g.add_argument("--command-format", choices=["auto", "json", "dotenv"])
     g.add_argument("--command-timeout", type=float, metavar="SECONDS")
+    g.add_argument(
+        "--command-pass-env",
+        action="append",
+        metavar="VAR",
+        help="pass this withheld variable (e.g. DIGITALOCEAN_TOKEN) to the command (repeatable)",
+    )
     g.add_argument("--infisical-project", metavar="ID")
     g.add_argument("--infisical-environment", metavar="SLUG")
     g.add_argument("--infisical-path", default="/", metavar="PATH")
@@ -297,7 +350,11 @@ def _source_options(p: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--infisical-client-secret-env", metavar="VAR", help="variable holding the client secret"
     )
-    g.add_argument("--source-json", metavar="JSON", help="any source as a JSON object")
+    g.add_argument(
+        "--source-json",
+        metavar="JSON|@FILE|-",
+        help="any source as a JSON object: inline (no secret values), from @FILE, or - (stdin)",
+    )
 
 
 def _option_flags(p: argparse.ArgumentParser) -> None:
