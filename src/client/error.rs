@@ -202,6 +202,12 @@ impl Error {
                     scrub(id);
                 }
             }
+            Error::DatabaseCredentialsScope(details) => {
+                scrub(&mut details.error.message);
+                if let Some(id) = &mut details.error.id {
+                    scrub(id);
+                }
+            }
             Error::Transport { message, .. } | Error::Config(message) => scrub(message),
             Error::Decode {
                 message, excerpt, ..
