@@ -645,7 +645,20 @@ async fn rate_limit_burst() {
     assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
     let retry: u64 = limited.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=60).contains(&retry));
+    // As the reference's "Burst Limit is Reached" sample: the hourly limit, remaining 0, and
+    // a reset that is the oldest request's expiry in the hourly window (an hour away), not
+    // the end of the burst window.
+    assert_eq!(limited.header("ratelimit-limit"), Some("100"));
     assert_eq!(limited.header("ratelimit-remaining"), Some("0"));
+    let reset: u64 = limited.header("ratelimit-reset").unwrap().parse().unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    assert!(
+        reset > now + 3000 && reset <= now + 3601,
+        "reset {reset} vs now {now}"
+    );
     assert_eq!(limited.json()["id"], "too_many_requests");
     assert_eq!(limited.json()["message"], "API Rate limit exceeded.");
     // Admin requests are not limited; reset clears the windows.
@@ -1330,7 +1343,10 @@ async fn admin_endpoints() {
         .json()
         .await
         .unwrap();
-    assert_eq!(limits, json!({"burst": 1, "hourly": 5000}));
+    assert_eq!(
+        limits,
+        json!({"burst": 1, "hourly": 5000, "burst_window": 60.0, "hourly_window": 3600.0})
+    );
     let limited = api.get("/v2/account").await;
     assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
 
