@@ -32,6 +32,8 @@ class RequestRecord:
     body: str | None
     ts: float
     response_ms: float
+    retry_after: int | None = None
+    """The `retry-after` seconds of the response (burst-limit 429s, injected faults)."""
 
 
 class Emulator(_native.Emulator):

@@ -131,12 +131,13 @@ impl Connection {
             Ok(body) => body,
             Err(_) => Bytes::new(),
         };
-        let log = |status: u16| {
+        let log = |status: u16, retry_after: Option<u64>| {
             shared.log.lock().push(RequestRecord {
                 method: method.clone(),
                 path: path.clone(),
                 query: query.clone(),
                 status,
+                retry_after,
                 body: (!body.is_empty()).then(|| String::from_utf8_lossy(&body).into_owned()),
                 ts,
                 response_ms: started.elapsed().as_secs_f64() * 1000.0,
@@ -163,16 +164,16 @@ impl Connection {
                     .unwrap_or_else(|| ApiError::for_status(status).body(&request_id));
                 let mut rate = shared.limiter.lock().peek(Instant::now());
                 rate.retry_after = retry_after;
-                log(status.as_u16());
+                log(status.as_u16(), rate.retry_after);
                 return respond(status, bytes, &request_id, Some(rate));
             }
             Some(FaultKind::Reset) => {
-                log(0);
+                log(0, None);
                 return hang_up(&reset).await;
             }
             Some(FaultKind::Malformed) if parts.method != http::Method::GET => {
                 let rate = shared.limiter.lock().peek(Instant::now());
-                log(200);
+                log(200, None);
                 let cut = br#"{"message":"the response was cut off he"#.to_vec();
                 return respond(StatusCode::OK, cut, &request_id, Some(rate));
             }
@@ -197,16 +198,16 @@ impl Connection {
             bytes = with_next_link(bytes, &url);
         }
         if reset_after {
-            log(0);
+            log(0, None);
             return hang_up(&reset).await;
         }
         if truncate {
             let keep = (bytes.len() / 2).max(1).min(bytes.len());
             bytes.truncate(keep);
-            log(200);
+            log(200, None);
             return respond(StatusCode::OK, bytes, &request_id, rate);
         }
-        log(status.as_u16());
+        log(status.as_u16(), rate.and_then(|r| r.retry_after));
         respond(status, bytes, &request_id, rate)
     }
 
