@@ -671,6 +671,63 @@ async fn rate_limit_burst() {
 }
 
 #[tokio::test]
+async fn rate_limit_faults_answer_like_the_limiter() {
+    let api = Api::new(start(10_000));
+    let now = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+    };
+    let reset_of =
+        |reply: &Reply| -> u64 { reply.header("ratelimit-reset").unwrap().parse().unwrap() };
+    let fault = |kind| Fault {
+        method: None,
+        path_pattern: Some("^/v2/account$".into()),
+        kind,
+        count: Some(1),
+        after: 0,
+    };
+    // A burst 429: the reference's sample headers and body.
+    api.emu.add_fault(fault(FaultKind::RateLimited {
+        retry_after: Some(29),
+        reset_in: Some(3000),
+    }));
+    let burst = api.get("/v2/account").await;
+    assert_eq!(burst.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(burst.header("ratelimit-limit"), Some("5000"));
+    assert_eq!(burst.header("ratelimit-remaining"), Some("0"));
+    assert_eq!(burst.header("retry-after"), Some("29"));
+    assert!((now() + 2999..=now() + 3001).contains(&reset_of(&burst)));
+    assert_eq!(burst.json()["id"], "too_many_requests");
+    assert_eq!(burst.json()["message"], "API Rate limit exceeded.");
+    // The hourly quota: no retry-after.
+    api.emu.add_fault(fault(FaultKind::RateLimited {
+        retry_after: None,
+        reset_in: Some(60),
+    }));
+    let quota = api.get("/v2/account").await;
+    assert_eq!(quota.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(quota.header("retry-after"), None);
+    assert_eq!(quota.header("ratelimit-remaining"), Some("0"));
+    // A success that reports remaining 0 (a full burst window) with the reset an hour away.
+    api.emu.add_fault(fault(FaultKind::RemainingZero {
+        reset_in: Some(3599),
+    }));
+    let full = api.get("/v2/account").await;
+    assert_eq!(full.status, StatusCode::OK);
+    assert_eq!(full.header("ratelimit-remaining"), Some("0"));
+    assert!((now() + 3598..=now() + 3600).contains(&reset_of(&full)));
+    assert!(full.json()["account"].is_object());
+    // The faults are logged with their retry-after; only the success counted.
+    let log = api.emu.requests();
+    let seen: Vec<_> = log.iter().map(|r| (r.status, r.retry_after)).collect();
+    assert_eq!(seen, vec![(429, Some(29)), (429, None), (200, None)]);
+    let after = api.get("/v2/account").await;
+    assert_eq!(after.header("ratelimit-remaining"), Some("4998"));
+}
+
+#[tokio::test]
 async fn faults_of_every_kind() {
     let api = Api::new(start(10_000));
     let app = api.create(&sample_spec("faulty")).await;

@@ -39,9 +39,11 @@ class RequestRecord:
 class Emulator(_native.Emulator):
     """A faithful, stateful App Platform on a loopback port, served from a background thread.
 
-    Rate limits (`burst_limit` per minute, `hourly_limit` per hour), `ratelimit-*` headers,
-    SECRET encryption to `EV[...]`, deployments advancing through their phases every
-    `phase_duration` seconds, a request log and fault injection (`add_fault`).
+    Rate limits (`burst_limit` per `burst_window` seconds, default 250 per 60 s, and
+    `hourly_limit` per `hourly_window`, default 5000 per 3600 s) with DigitalOcean's
+    `ratelimit-*` headers and burst-limit 429s (`retry-after`), SECRET encryption to
+    `EV[...]`, deployments advancing through their phases every `phase_duration` seconds,
+    a request log and fault injection (`add_fault`).
     """
 
     def client(self, **kwargs: Any) -> Client:

@@ -284,6 +284,11 @@ impl Emulator {
         self.shared().limiter.lock().set_limits(burst, hourly);
     }
 
+    /// `(burst, hourly)` window lengths in force.
+    pub fn rate_windows(&self) -> (Duration, Duration) {
+        self.shared().limiter.lock().windows()
+    }
+
     /// Changes the length of the burst and hourly windows (DigitalOcean's are 60 s and
     /// 3600 s): short windows let tests meet burst 429s and their `retry-after` quickly.
     pub fn set_rate_windows(&self, burst_window: Duration, hourly_window: Duration) {

@@ -50,6 +50,12 @@ fn unix_at(at: Instant, now: Instant) -> u64 {
     wall.as_secs() + u64::from(wall.subsec_nanos() > 0)
 }
 
+/// Unix time (seconds) `secs` from now: a `ratelimit-reset` for injected faults.
+pub(crate) fn unix_in(secs: u64) -> u64 {
+    let now = Instant::now();
+    unix_at(now + Duration::from_secs(secs), now)
+}
+
 /// Whole seconds, rounded up, at least 1: waiting that long is always enough.
 fn ceil_secs(wait: Duration) -> u64 {
     (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)

@@ -21,7 +21,7 @@ use tower::ServiceExt;
 use super::admin;
 use super::errors::ApiError;
 use super::faults::FaultKind;
-use super::ratelimit::RateHeaders;
+use super::ratelimit::{unix_in, RateHeaders};
 use super::reqlog::RequestRecord;
 use super::routes::{router, Ctx};
 use super::state::Shared;
@@ -151,6 +151,7 @@ impl Connection {
         let mut rewrite_next = None;
         let mut truncate = false;
         let mut reset_after = false;
+        let mut remaining_zero = None;
         match fault {
             Some(FaultKind::Status {
                 status,
@@ -181,10 +182,23 @@ impl Connection {
             Some(FaultKind::Delay(delay)) => tokio::time::sleep(delay).await,
             Some(FaultKind::OffOriginNext { url }) => rewrite_next = Some(url),
             Some(FaultKind::ApplyThenReset) => reset_after = true,
+            Some(FaultKind::RateLimited {
+                retry_after,
+                reset_in,
+            }) => {
+                let mut rate = shared.limiter.lock().peek(Instant::now());
+                rate.remaining = 0;
+                rate.reset = reset_in.map_or(rate.reset, unix_in);
+                rate.retry_after = retry_after;
+                let err = ApiError::too_many_requests();
+                log(err.status.as_u16(), retry_after);
+                return respond(err.status, err.body(&request_id), &request_id, Some(rate));
+            }
+            Some(FaultKind::RemainingZero { reset_in }) => remaining_zero = Some(reset_in),
             None => {}
         }
 
-        let (status, mut bytes, rate) = self
+        let (status, mut bytes, mut rate) = self
             .dispatch(
                 parts,
                 body.clone(),
@@ -194,6 +208,10 @@ impl Connection {
                 },
             )
             .await;
+        if let (Some(reset_in), Some(rate)) = (remaining_zero, rate.as_mut()) {
+            rate.remaining = 0;
+            rate.reset = reset_in.map_or(rate.reset, unix_in);
+        }
         if let Some(url) = rewrite_next {
             bytes = with_next_link(bytes, &url);
         }
