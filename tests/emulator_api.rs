@@ -1548,3 +1548,114 @@ fn works_from_sync_code_with_a_fixed_port_and_seed() {
         "latency is added"
     );
 }
+
+/// The legacy size slugs the real API still accepts, with the tier and monthly price
+/// DigitalOcean listed for them.
+const LEGACY_SIZES: [(&str, &str, &str); 10] = [
+    ("basic-xxs", "basic", "5.00"),
+    ("basic-xs", "basic", "10.00"),
+    ("basic-s", "basic", "20.00"),
+    ("basic-m", "basic", "40.00"),
+    ("professional-xs", "professional", "12.00"),
+    ("professional-s", "professional", "25.00"),
+    ("professional-m", "professional", "50.00"),
+    ("professional-1l", "professional", "75.00"),
+    ("professional-l", "professional", "150.00"),
+    ("professional-xl", "professional", "300.00"),
+];
+
+#[tokio::test]
+async fn legacy_instance_sizes_are_listed_and_answered() {
+    let api = Api::new(start(10_000));
+    let listed = api
+        .ok(Method::GET, "/v2/apps/tiers/instance_sizes", None)
+        .await;
+    let listed = listed["instance_sizes"].as_array().unwrap();
+    for (slug, tier, usd) in LEGACY_SIZES {
+        let size = api
+            .ok(
+                Method::GET,
+                &format!("/v2/apps/tiers/instance_sizes/{slug}"),
+                None,
+            )
+            .await["instance_size"]
+            .clone();
+        assert_eq!(size["slug"], slug);
+        assert_eq!(size["tier_slug"], tier, "{slug}");
+        assert_eq!(size["usd_per_month"], usd, "{slug}");
+        assert_eq!(size["deprecation_intent"], true, "{slug}");
+        for field in ["name", "cpu_type", "cpus", "memory_bytes", "usd_per_second"] {
+            assert!(size[field].is_string(), "{slug}.{field}");
+        }
+        assert_eq!(
+            listed.iter().filter(|s| s["slug"] == slug).count(),
+            1,
+            "{slug} listed once"
+        );
+    }
+    // The current sizes are not marked for deprecation.
+    let current = api
+        .ok(
+            Method::GET,
+            "/v2/apps/tiers/instance_sizes/apps-s-1vcpu-0.5gb",
+            None,
+        )
+        .await;
+    assert!(current["instance_size"].get("deprecation_intent").is_none());
+}
+
+#[tokio::test]
+async fn specs_with_legacy_sizes_validate_price_and_tier() {
+    let api = Api::new(start(10_000));
+    let spec = |name: &str, size: &str, count: u64| {
+        json!({
+            "name": name,
+            "region": "nyc",
+            "services": [{"name": "web", "instance_size_slug": size, "instance_count": count,
+                          "image": {"registry_type": "DOCR", "repository": "web"}}],
+        })
+    };
+    let propose = |spec: Value| {
+        let api = &api;
+        async move {
+            api.ok(
+                Method::POST,
+                "/v2/apps/propose",
+                Some(&json!({"spec": spec})),
+            )
+            .await
+        }
+    };
+
+    // basic-xxs: validates, costs 5 USD per instance, basic tier (no downgrade cost).
+    let proposed = propose(spec("legacy-basic", "basic-xxs", 2)).await;
+    assert_eq!(proposed["app_cost"], 10);
+    assert!(proposed.get("app_tier_downgrade_cost").is_none());
+    let app = api.create(&spec("legacy-basic", "basic-xxs", 2)).await;
+    assert_eq!(app["tier_slug"], "basic");
+    assert_eq!(
+        app["spec"]["services"][0]["instance_size_slug"],
+        "basic-xxs"
+    );
+
+    // professional-1l: 75 USD, professional tier; it downgrades to basic-m (40 USD).
+    let proposed = propose(spec("legacy-pro", "professional-1l", 2)).await;
+    assert_eq!(proposed["app_cost"], 150);
+    assert_eq!(proposed["app_tier_downgrade_cost"], 80);
+    let id = app["id"].as_str().unwrap();
+    let updated = api
+        .ok(
+            Method::PUT,
+            &format!("/v2/apps/{id}"),
+            Some(&json!({"spec": spec("legacy-basic", "professional-1l", 2)})),
+        )
+        .await;
+    assert_eq!(updated["app"]["tier_slug"], "professional");
+
+    // Every legacy slug validates and prices as listed.
+    for (slug, _, usd) in LEGACY_SIZES {
+        let proposed = propose(spec("legacy-each", slug, 1)).await;
+        let usd: f64 = usd.parse().unwrap();
+        assert_eq!(proposed["app_cost"], usd.round() as i64, "{slug}");
+    }
+}
