@@ -298,9 +298,10 @@ Also proven by tests (`tests/test_fault_matrix.py` unless named):
   is sent or recorded.
 - Rate limits: `src/client/rate_limit.rs` simulates tight loops on a paused clock against
   a server that follows the reference (burst window full → `remaining: 0` with `reset` an
-  hour away; burst 429 with `retry-after`; hourly-quota 429 without): at the burst limit no
-  429 and no stall, below it every 429 waited out and nothing sent during a `retry-after`,
-  the hourly quota refused with the time to reset. `tests/sync_fleet.rs` and
+  hour away; burst 429 with `retry-after`; hourly-quota 429 without): kept to the burst
+  limit without a 429 or a stall; with an account limit below the client's own window,
+  every 429 waited out and nothing sent during a `retry-after`; the hourly quota refused
+  with the time to reset. `tests/sync_fleet.rs` and
   `tests/control_watch.rs` drive a fleet sync and `watch` through repeated burst 429s of the
   emulator to completion (each 429 retried no earlier than `retry-after`, no
   `RateLimitError`); `tests/test_errors.py` covers the hourly quota from Python.
