@@ -938,8 +938,6 @@ async fn watch_runs_through_repeated_burst_429s() {
     // watch's start runs (a GET and a PUT each, 4 at a time) and the runs after every file
     // changed meet burst 429s again and again.
     let emu = Emulator::start(EmulatorConfig {
-        burst_limit: 3,
-        burst_window: Duration::from_secs(1),
         phase_duration: Duration::from_millis(10),
         ..EmulatorConfig::default()
     })
@@ -971,6 +969,9 @@ async fn watch_runs_through_repeated_burst_429s() {
         .unwrap();
         cp.create_sync(new).await.unwrap();
     }
+    // The low limit only from here: the setup above is not what is tested.
+    emu.set_rate_limits(3, 5000);
+    emu.set_rate_windows(Duration::from_secs(1), Duration::from_secs(3600));
     emu.clear_requests();
 
     let syncs = cp.watched_syncs(Some(&names)).unwrap();
@@ -994,6 +995,13 @@ async fn watch_runs_through_repeated_burst_429s() {
             let deadline = Instant::now() + Duration::from_secs(120);
             while succeeded(events) < target {
                 assert!(Instant::now() < deadline, "{:?}", events.lines());
+                // A failed run (a 429 the client gave up on, or its own refusal) is the
+                // regression this test is about: report it at once.
+                let failed = events
+                    .snapshot()
+                    .iter()
+                    .any(|e| matches!(e, WatchEvent::RunFailed { .. }));
+                assert!(!failed, "{:?}", events.lines());
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
         }
