@@ -1157,12 +1157,22 @@ async fn pacing_can_be_switched_off() {
 }
 
 #[tokio::test]
-async fn a_pacing_wait_beyond_the_limit_fails_without_sending() {
+async fn the_hourly_quota_beyond_the_budget_fails_with_the_time_to_reset() {
     let server = server().await;
     let reset = unix_now() + 600;
+    // A 429 without retry-after and with nothing remaining: the hourly quota.
     Mock::given(method("GET"))
         .and(path("/v2/account"))
-        .respond_with(with_rate_limit(ok_account(), 5000, 0, reset))
+        .respond_with(with_rate_limit(
+            ResponseTemplate::new(429).set_body_json(error_body(
+                "too_many_requests",
+                "API Rate limit exceeded.",
+                "r-1",
+            )),
+            5000,
+            0,
+            reset,
+        ))
         .expect(1)
         .mount(&server)
         .await;
@@ -1170,7 +1180,14 @@ async fn a_pacing_wait_beyond_the_limit_fails_without_sending() {
         .max_pacing_wait(Duration::from_secs(5))
         .build()
         .unwrap();
-    client.send(&ACCOUNT_GET, &[], &[], None).await.unwrap();
+    // 600 s to reset do not fit the 10 s retry budget: no retry, the error says how long.
+    let err = client.send(&ACCOUNT_GET, &[], &[], None).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::RateLimited { retry_after: Some(wait), .. }
+            if *wait > Duration::from_secs(590) && *wait <= Duration::from_secs(602)),
+        "{err:?}"
+    );
+    // The next request is refused locally, without sending, with the same wait.
     let started = Instant::now();
     let err = client.send(&ACCOUNT_GET, &[], &[], None).await.unwrap_err();
     // At once: not after waiting max_pacing_wait (5 s), let alone the reset.
@@ -1178,5 +1195,141 @@ async fn a_pacing_wait_beyond_the_limit_fails_without_sending() {
     assert!(
         matches!(&err, Error::RateLimited { retry_after: Some(wait), .. } if *wait > Duration::from_secs(500)),
         "{err:?}"
+    );
+}
+
+/// The reference's "Rate Limit Headers When Burst Limit is Reached" sample as a 429.
+fn burst_429(reset: u64, retry_after: u32) -> ResponseTemplate {
+    with_rate_limit(
+        ResponseTemplate::new(429).set_body_json(error_body(
+            "too_many_requests",
+            "API Rate limit exceeded.",
+            "r-429",
+        )),
+        5000,
+        0,
+        reset,
+    )
+    .insert_header("retry-after", retry_after.to_string().as_str())
+}
+
+#[tokio::test]
+async fn a_burst_429_is_retried_after_retry_after_not_held_until_reset() {
+    let server = server().await;
+    let reset = unix_now() + 3599;
+    let script = Script::new(vec![
+        burst_429(reset, 1),
+        with_rate_limit(ok_account(), 5000, 4000, reset),
+    ]);
+    Mock::given(method("GET"))
+        .and(path("/v2/account"))
+        .respond_with(script.clone())
+        .expect(4)
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    client.send(&ACCOUNT_GET, &[], &[], None).await.unwrap();
+    let arrivals = script.arrivals();
+    assert_eq!(arrivals.len(), 2);
+    let gap = arrivals[1].0 - arrivals[0].0;
+    assert!(gap >= Duration::from_secs(1), "retried after {gap:?}");
+    assert!(
+        gap < Duration::from_secs(10),
+        "held far past retry-after: {gap:?}"
+    );
+    // The budget is back: the next requests go at once.
+    let started = Instant::now();
+    client.send(&ACCOUNT_GET, &[], &[], None).await.unwrap();
+    client.send(&ACCOUNT_GET, &[], &[], None).await.unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_burst_429_holds_the_other_requests_of_the_client_for_retry_after() {
+    let server = server().await;
+    let reset = unix_now() + 3599;
+    let script = Script::new(vec![
+        burst_429(reset, 2),
+        with_rate_limit(ok_account(), 5000, 4000, reset),
+    ]);
+    Mock::given(method("GET"))
+        .and(path("/v2/account"))
+        .respond_with(script.clone())
+        .expect(4)
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let first = {
+        let client = client.clone();
+        tokio::spawn(async move {
+            client
+                .send(&ACCOUNT_GET, &[], &[], None)
+                .await
+                .map(|r| r.status)
+        })
+    };
+    // The first request has met the 429 once it arrived; then two more start.
+    while script.arrivals().is_empty() {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let others: Vec<_> = (0..2)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move {
+                client
+                    .send(&ACCOUNT_GET, &[], &[], None)
+                    .await
+                    .map(|r| r.status)
+            })
+        })
+        .collect();
+    assert_eq!(first.await.unwrap().unwrap(), 200);
+    for task in others {
+        assert_eq!(task.await.unwrap().unwrap(), 200);
+    }
+    let arrivals = script.arrivals();
+    assert_eq!(arrivals.len(), 4, "one 429, then three successes");
+    for (at, _) in &arrivals[1..] {
+        let after = *at - arrivals[0].0;
+        assert!(
+            after >= Duration::from_secs(2),
+            "a request went {after:?} after the 429"
+        );
+    }
+}
+
+#[tokio::test]
+async fn remaining_zero_on_a_success_with_a_far_reset_is_no_hour_long_refusal() {
+    let server = server().await;
+    // The burst window is full (remaining 0) but the hourly window's oldest request only
+    // expires in an hour: the client must not wait, or refuse, for an hour.
+    let reset = unix_now() + 3599;
+    let script = Script::new(vec![
+        with_rate_limit(ok_account(), 5000, 0, reset),
+        with_rate_limit(ok_account(), 5000, 4000, reset),
+    ]);
+    Mock::given(method("GET"))
+        .and(path("/v2/account"))
+        .respond_with(script.clone())
+        .expect(3)
+        .mount(&server)
+        .await;
+    let client = builder(&server)
+        .max_pacing_wait(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    for _ in 0..3 {
+        client.send(&ACCOUNT_GET, &[], &[], None).await.unwrap();
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
     );
 }

@@ -1,5 +1,6 @@
 //! The auto-sync loop (`control::watch`) against fake runners: real temp files for the
-//! filesystem paths, paused tokio time for timers-only behaviour.
+//! filesystem paths, paused tokio time for timers-only behaviour. One test runs the real
+//! control plane against the emulator's burst limit.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -10,7 +11,11 @@ use do_envsync::control::watch::{
     watch, DriftMode, RunFailure, TriggerReason, WatchEvent, WatchReport, WatchRunner,
     WatchSettings, WatchedSync,
 };
+use do_envsync::control::{ControlPlane, NewConnection, NewSync};
+use do_envsync::emulator::{Emulator, EmulatorConfig, RequestRecord};
+use do_envsync::store::Store;
 use futures::future::BoxFuture;
+use serde_json::json;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
@@ -195,7 +200,11 @@ impl Running {
     }
 }
 
-fn start(syncs: Vec<WatchedSync>, runner: Arc<FakeRunner>, settings: WatchSettings) -> Running {
+fn start<R: WatchRunner + 'static>(
+    syncs: Vec<WatchedSync>,
+    runner: Arc<R>,
+    settings: WatchSettings,
+) -> Running {
     let (tx, rx) = mpsc::unbounded_channel();
     let all = Arc::new(Mutex::new(Vec::new()));
     let sink = Arc::clone(&all);
@@ -913,4 +922,133 @@ async fn the_watch_returns_once_no_sync_is_left() {
         Some("stopped after 1 run (0 succeeded, 1 failed)"),
         "{lines:?}"
     );
+}
+
+// ---------------------------------------------------------------- against the emulator
+
+/// Every 429 in the log was a burst-limit 429 (with `retry-after`) followed by a retry of the
+/// same request that arrived no earlier than `retry-after` later. Returns the number of 429s.
+fn assert_each_429_retried_after_retry_after(log: &[RequestRecord]) -> usize {
+    let mut limited = 0;
+    for (i, r) in log.iter().enumerate().filter(|(_, r)| r.status == 429) {
+        limited += 1;
+        let secs = r.retry_after.expect("a burst 429 carries retry-after");
+        let retry = log[i + 1..]
+            .iter()
+            .find(|n| n.method == r.method && n.path == r.path)
+            .unwrap_or_else(|| panic!("the 429 of {} {} was never retried", r.method, r.path));
+        let gap = retry.ts - r.ts;
+        assert!(
+            gap >= secs as f64 - 0.001,
+            "{} {} retried {gap:.3}s after a 429 with retry-after {secs}",
+            r.method,
+            r.path
+        );
+    }
+    limited
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_runs_through_repeated_burst_429s() {
+    // Four apps and four `.env` syncs; the account allows 3 requests per 1 s window, so the
+    // watch's start runs (a GET and a PUT each, 4 at a time) and the runs after every file
+    // changed meet burst 429s again and again.
+    let emu = Emulator::start(EmulatorConfig {
+        phase_duration: Duration::from_millis(10),
+        ..EmulatorConfig::default()
+    })
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(Store::open(dir.path().join("state.db")).unwrap());
+    let cp = Arc::new(ControlPlane::open(store).unwrap());
+    let mut conn = NewConnection::new("main", emu.token());
+    conn.base_url = Some(emu.base_url());
+    cp.create_connection(conn).await.unwrap();
+    let names: Vec<String> = (0..4).map(|i| format!("app-{i}")).collect();
+    for name in &names {
+        emu.seed_app(json!({
+            "name": name,
+            "region": "nyc",
+            "services": [{"name": "web", "image": {"registry_type": "DOCR", "repository": "w"}}],
+        }))
+        .unwrap();
+        std::fs::write(dir.path().join(format!("{name}.env")), "TOKEN=v1\n").unwrap();
+        let new = NewSync::from_json(
+            &json!({
+                "name": name,
+                "connection": "main",
+                "app": name,
+                "source": {"type": "dotenv", "path": format!("{name}.env")},
+            }),
+            dir.path(),
+        )
+        .unwrap();
+        cp.create_sync(new).await.unwrap();
+    }
+    // The low limit only from here: the setup above is not what is tested.
+    emu.set_rate_limits(3, 5000);
+    emu.set_rate_windows(Duration::from_secs(1), Duration::from_secs(3600));
+    emu.clear_requests();
+
+    let syncs = cp.watched_syncs(Some(&names)).unwrap();
+    let settings = WatchSettings {
+        debounce: Duration::from_millis(50),
+        poll_interval: Duration::from_secs(3600),
+        ..WatchSettings::default()
+    };
+    let w = start(syncs, cp.clone(), settings);
+    // Rate-limited rounds take seconds: wait for events, not for a fixed time.
+    let succeeded = |events: &Events| {
+        events
+            .snapshot()
+            .iter()
+            .filter(|e| matches!(e, WatchEvent::RunSucceeded { .. }))
+            .count()
+    };
+    let wait_until = |target: usize| {
+        let events = &w.events;
+        async move {
+            let deadline = Instant::now() + Duration::from_secs(120);
+            while succeeded(events) < target {
+                assert!(Instant::now() < deadline, "{:?}", events.lines());
+                // A failed run (a 429 the client gave up on, or its own refusal) is the
+                // regression this test is about: report it at once.
+                let failed = events
+                    .snapshot()
+                    .iter()
+                    .any(|e| matches!(e, WatchEvent::RunFailed { .. }));
+                assert!(!failed, "{:?}", events.lines());
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+    };
+    wait_until(4).await;
+    for name in &names {
+        std::fs::write(dir.path().join(format!("{name}.env")), "TOKEN=v2\n").unwrap();
+    }
+    wait_until(8).await;
+    let (report, events) = w.stop().await;
+
+    // No run failed: neither a 429 after the client's retries nor a client-side refusal.
+    let failed: Vec<_> = events
+        .iter()
+        .filter(|e| matches!(e, WatchEvent::RunFailed { .. }))
+        .map(ToString::to_string)
+        .collect();
+    assert!(failed.is_empty(), "{failed:?}");
+    assert_eq!((report.runs_succeeded(), report.runs_failed()), (8, 0));
+    let log = emu.requests();
+    let limited = assert_each_429_retried_after_retry_after(&log);
+    assert!(
+        limited >= 2,
+        "the test must meet the burst limit repeatedly: {limited}"
+    );
+    // Every app holds the second value.
+    for app in emu.apps_json().as_array().unwrap() {
+        let env = &app["spec"]["envs"][0];
+        assert_eq!(env["key"], "TOKEN");
+        let value = env["value"].as_str().unwrap();
+        let plain = emu.reveal_secret(value).unwrap_or_else(|| value.to_owned());
+        assert_eq!(plain, "v2", "{}", app["spec"]["name"]);
+    }
 }

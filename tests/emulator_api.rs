@@ -646,7 +646,20 @@ async fn rate_limit_burst() {
     assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
     let retry: u64 = limited.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=60).contains(&retry));
+    // As the reference's "Burst Limit is Reached" sample: the hourly limit, remaining 0, and
+    // a reset that is the oldest request's expiry in the hourly window (an hour away), not
+    // the end of the burst window.
+    assert_eq!(limited.header("ratelimit-limit"), Some("100"));
     assert_eq!(limited.header("ratelimit-remaining"), Some("0"));
+    let reset: u64 = limited.header("ratelimit-reset").unwrap().parse().unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    assert!(
+        reset > now + 3000 && reset <= now + 3601,
+        "reset {reset} vs now {now}"
+    );
     assert_eq!(limited.json()["id"], "too_many_requests");
     assert_eq!(limited.json()["message"], "API Rate limit exceeded.");
     // Admin requests are not limited; reset clears the windows.
@@ -659,6 +672,63 @@ async fn rate_limit_burst() {
     assert_eq!(admin.status(), StatusCode::OK);
     api.emu.reset();
     assert_eq!(api.get("/v2/account").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn rate_limit_faults_answer_like_the_limiter() {
+    let api = Api::new(start(10_000));
+    let now = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+    };
+    let reset_of =
+        |reply: &Reply| -> u64 { reply.header("ratelimit-reset").unwrap().parse().unwrap() };
+    let fault = |kind| Fault {
+        method: None,
+        path_pattern: Some("^/v2/account$".into()),
+        kind,
+        count: Some(1),
+        after: 0,
+    };
+    // A burst 429: the reference's sample headers and body.
+    api.emu.add_fault(fault(FaultKind::RateLimited {
+        retry_after: Some(29),
+        reset_in: Some(3000),
+    }));
+    let burst = api.get("/v2/account").await;
+    assert_eq!(burst.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(burst.header("ratelimit-limit"), Some("5000"));
+    assert_eq!(burst.header("ratelimit-remaining"), Some("0"));
+    assert_eq!(burst.header("retry-after"), Some("29"));
+    assert!((now() + 2999..=now() + 3001).contains(&reset_of(&burst)));
+    assert_eq!(burst.json()["id"], "too_many_requests");
+    assert_eq!(burst.json()["message"], "API Rate limit exceeded.");
+    // The hourly quota: no retry-after.
+    api.emu.add_fault(fault(FaultKind::RateLimited {
+        retry_after: None,
+        reset_in: Some(60),
+    }));
+    let quota = api.get("/v2/account").await;
+    assert_eq!(quota.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(quota.header("retry-after"), None);
+    assert_eq!(quota.header("ratelimit-remaining"), Some("0"));
+    // A success that reports remaining 0 (a full burst window) with the reset an hour away.
+    api.emu.add_fault(fault(FaultKind::RemainingZero {
+        reset_in: Some(3599),
+    }));
+    let full = api.get("/v2/account").await;
+    assert_eq!(full.status, StatusCode::OK);
+    assert_eq!(full.header("ratelimit-remaining"), Some("0"));
+    assert!((now() + 3598..=now() + 3600).contains(&reset_of(&full)));
+    assert!(full.json()["account"].is_object());
+    // The faults are logged with their retry-after; only the success counted.
+    let log = api.emu.requests();
+    let seen: Vec<_> = log.iter().map(|r| (r.status, r.retry_after)).collect();
+    assert_eq!(seen, vec![(429, Some(29)), (429, None), (200, None)]);
+    let after = api.get("/v2/account").await;
+    assert_eq!(after.header("ratelimit-remaining"), Some("4998"));
 }
 
 #[tokio::test]
@@ -1347,7 +1417,10 @@ async fn admin_endpoints() {
         .json()
         .await
         .unwrap();
-    assert_eq!(limits, json!({"burst": 1, "hourly": 5000}));
+    assert_eq!(
+        limits,
+        json!({"burst": 1, "hourly": 5000, "burst_window": 60.0, "hourly_window": 3600.0})
+    );
     let limited = api.get("/v2/account").await;
     assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
 
@@ -1727,4 +1800,115 @@ async fn the_admin_surface_refuses_what_a_browser_could_send() {
         api.emu.reveal_secret(value).as_deref(),
         Some("canary-admin-log-77")
     );
+}
+
+/// The legacy size slugs the real API still accepts, with the tier and monthly price
+/// DigitalOcean listed for them.
+const LEGACY_SIZES: [(&str, &str, &str); 10] = [
+    ("basic-xxs", "basic", "5.00"),
+    ("basic-xs", "basic", "10.00"),
+    ("basic-s", "basic", "20.00"),
+    ("basic-m", "basic", "40.00"),
+    ("professional-xs", "professional", "12.00"),
+    ("professional-s", "professional", "25.00"),
+    ("professional-m", "professional", "50.00"),
+    ("professional-1l", "professional", "75.00"),
+    ("professional-l", "professional", "150.00"),
+    ("professional-xl", "professional", "300.00"),
+];
+
+#[tokio::test]
+async fn legacy_instance_sizes_are_listed_and_answered() {
+    let api = Api::new(start(10_000));
+    let listed = api
+        .ok(Method::GET, "/v2/apps/tiers/instance_sizes", None)
+        .await;
+    let listed = listed["instance_sizes"].as_array().unwrap();
+    for (slug, tier, usd) in LEGACY_SIZES {
+        let size = api
+            .ok(
+                Method::GET,
+                &format!("/v2/apps/tiers/instance_sizes/{slug}"),
+                None,
+            )
+            .await["instance_size"]
+            .clone();
+        assert_eq!(size["slug"], slug);
+        assert_eq!(size["tier_slug"], tier, "{slug}");
+        assert_eq!(size["usd_per_month"], usd, "{slug}");
+        assert_eq!(size["deprecation_intent"], true, "{slug}");
+        for field in ["name", "cpu_type", "cpus", "memory_bytes", "usd_per_second"] {
+            assert!(size[field].is_string(), "{slug}.{field}");
+        }
+        assert_eq!(
+            listed.iter().filter(|s| s["slug"] == slug).count(),
+            1,
+            "{slug} listed once"
+        );
+    }
+    // The current sizes are not marked for deprecation.
+    let current = api
+        .ok(
+            Method::GET,
+            "/v2/apps/tiers/instance_sizes/apps-s-1vcpu-0.5gb",
+            None,
+        )
+        .await;
+    assert!(current["instance_size"].get("deprecation_intent").is_none());
+}
+
+#[tokio::test]
+async fn specs_with_legacy_sizes_validate_price_and_tier() {
+    let api = Api::new(start(10_000));
+    let spec = |name: &str, size: &str, count: u64| {
+        json!({
+            "name": name,
+            "region": "nyc",
+            "services": [{"name": "web", "instance_size_slug": size, "instance_count": count,
+                          "image": {"registry_type": "DOCR", "repository": "web"}}],
+        })
+    };
+    let propose = |spec: Value| {
+        let api = &api;
+        async move {
+            api.ok(
+                Method::POST,
+                "/v2/apps/propose",
+                Some(&json!({"spec": spec})),
+            )
+            .await
+        }
+    };
+
+    // basic-xxs: validates, costs 5 USD per instance, basic tier (no downgrade cost).
+    let proposed = propose(spec("legacy-basic", "basic-xxs", 2)).await;
+    assert_eq!(proposed["app_cost"], 10);
+    assert!(proposed.get("app_tier_downgrade_cost").is_none());
+    let app = api.create(&spec("legacy-basic", "basic-xxs", 2)).await;
+    assert_eq!(app["tier_slug"], "basic");
+    assert_eq!(
+        app["spec"]["services"][0]["instance_size_slug"],
+        "basic-xxs"
+    );
+
+    // professional-1l: 75 USD, professional tier; it downgrades to basic-m (40 USD).
+    let proposed = propose(spec("legacy-pro", "professional-1l", 2)).await;
+    assert_eq!(proposed["app_cost"], 150);
+    assert_eq!(proposed["app_tier_downgrade_cost"], 80);
+    let id = app["id"].as_str().unwrap();
+    let updated = api
+        .ok(
+            Method::PUT,
+            &format!("/v2/apps/{id}"),
+            Some(&json!({"spec": spec("legacy-basic", "professional-1l", 2)})),
+        )
+        .await;
+    assert_eq!(updated["app"]["tier_slug"], "professional");
+
+    // Every legacy slug validates and prices as listed.
+    for (slug, _, usd) in LEGACY_SIZES {
+        let proposed = propose(spec("legacy-each", slug, 1)).await;
+        let usd: f64 = usd.parse().unwrap();
+        assert_eq!(proposed["app_cost"], usd.round() as i64, "{slug}");
+    }
 }

@@ -22,11 +22,21 @@ struct Fleet {
 }
 
 fn fleet(count: usize, burst_limit: u32) -> Fleet {
+    fleet_with(
+        count,
+        EmulatorConfig {
+            burst_limit,
+            ..EmulatorConfig::default()
+        },
+    )
+}
+
+/// `count` seeded apps on an emulator with `config`'s limits (hourly limit lifted).
+fn fleet_with(count: usize, config: EmulatorConfig) -> Fleet {
     let emu = Emulator::start(EmulatorConfig {
-        burst_limit,
         hourly_limit: 1_000_000,
         phase_duration: Duration::from_millis(20),
-        ..EmulatorConfig::default()
+        ..config
     })
     .unwrap();
     let apps = (0..count)
@@ -355,4 +365,73 @@ async fn an_app_held_by_another_sync_is_read_again_and_its_change_kept() {
         ["WRITTEN_MEANWHILE"]
     );
     assert!(keys(&app["spec"]["envs"]).contains(&"API_KEY".to_owned()));
+}
+
+/// Every 429 in the log was answered with `retry-after` (a burst-limit 429) and followed by
+/// a retry of the same request that arrived no earlier than `retry-after` later. Returns the
+/// number of 429s.
+fn assert_each_429_retried_after_retry_after(log: &[do_envsync::emulator::RequestRecord]) -> usize {
+    let mut limited = 0;
+    for (i, r) in log.iter().enumerate().filter(|(_, r)| r.status == 429) {
+        limited += 1;
+        let secs = r.retry_after.expect("a burst 429 carries retry-after");
+        let retry = log[i + 1..]
+            .iter()
+            .find(|n| n.method == r.method && n.path == r.path)
+            .unwrap_or_else(|| panic!("the 429 of {} {} was never retried", r.method, r.path));
+        // Both times are the emulator's arrival times; the client waits from the 429's
+        // arrival on, so the gap is at least retry-after (1 ms of float rounding allowed).
+        let gap = retry.ts - r.ts;
+        assert!(
+            gap >= secs as f64 - 0.001,
+            "{} {} retried {gap:.3}s after a 429 with retry-after {secs}",
+            r.method,
+            r.path
+        );
+    }
+    limited
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fleet_sync_goes_through_repeated_burst_429s_to_completion() {
+    // The account's burst limit (8 per 1 s window) is far below the client's own 250 per
+    // minute, so 8 concurrent PUTs meet the burst limit again and again. Every 429 is the
+    // reference's burst sample (remaining 0, reset up to an hour away, retry-after 1).
+    let f = fleet_with(
+        40,
+        EmulatorConfig {
+            burst_limit: 8,
+            burst_window: Duration::from_secs(1),
+            ..EmulatorConfig::default()
+        },
+    );
+    let started = std::time::Instant::now();
+    let report = f.sync(f.all(|_| "1".into())).await;
+    assert_ok(&report);
+    assert_eq!(report.deployments(), 40);
+    // An app whose PUT ended in a RateLimited error (from the server after the client's
+    // retries, or refused by the client's pacing) is tried again by the fleet and counts
+    // a second call: one call each means no RateLimited error reached the fleet.
+    for (target, app) in &report.apps {
+        assert_eq!(app.requests, 1, "{target} was tried {} times", app.requests);
+    }
+    let log = f.emu.requests();
+    let limited = assert_each_429_retried_after_retry_after(&log);
+    assert!(
+        limited >= 2,
+        "the test must meet the burst limit repeatedly: {limited}"
+    );
+    assert_eq!(
+        f.puts(),
+        40 + log
+            .iter()
+            .filter(|r| r.method == "PUT" && r.status == 429)
+            .count()
+    );
+    // 41 accepted requests at 8 per second need about 5 s; an hour-long hold would not end.
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "{:?}",
+        started.elapsed()
+    );
 }

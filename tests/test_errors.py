@@ -103,6 +103,73 @@ def test_rate_limit_error_carries_retry_after(emu: Emulator) -> None:
     assert rl is not None and rl.limit == 5000 and rl.remaining == 0
 
 
+def _assert_each_429_retried_after_retry_after(emu: Emulator) -> int:
+    """Every 429 was a burst 429 (with retry-after), and the same request came again no
+    earlier than retry-after later (both times are the emulator's). Returns the 429s."""
+    log = emu.requests()
+    limited = 0
+    for i, r in enumerate(log):
+        if r.status != 429:
+            continue
+        limited += 1
+        assert r.retry_after is not None, "a burst 429 carries retry-after"
+        retry = next(n for n in log[i + 1 :] if (n.method, n.path) == (r.method, r.path))
+        assert retry.ts - r.ts >= r.retry_after - 0.001, (r, retry)
+    return limited
+
+
+def test_burst_429s_are_waited_out_for_retry_after_not_an_hour(emu: Emulator) -> None:
+    # 3 requests per 1 s window: the 429s look like DigitalOcean's burst sample (remaining 0,
+    # reset up to an hour away, retry-after 1); the client waits retry-after and goes on.
+    emu.set_rate_limits(3, 5000, burst_window=1.0)
+    client = emu.client()
+    for _ in range(8):
+        assert client.account.get().status == "active"
+    limited = _assert_each_429_retried_after_retry_after(emu)
+    assert limited >= 1
+    burst = next(r for r in emu.requests() if r.status == 429)
+    assert burst.retry_after == 1
+    rl = client.rate_limit
+    assert rl is not None and rl.limit == 5000
+
+
+def _spend_the_hourly_quota(emu: Emulator, hourly_window: float) -> None:
+    """Two requests per (shortened) hour, both spent by another client of the token (one
+    that does not pace: pacing spreads a budget this small over the whole hour)."""
+    emu.set_rate_limits(250, 2, hourly_window=hourly_window)
+    other = emu.client(pacing=False)
+    other.account.get()
+    other.account.get()
+
+
+def test_the_hourly_quota_beyond_the_budget_raises_the_time_to_reset(emu: Emulator) -> None:
+    # The next request meets the quota: a 429 without retry-after, whose reset is ~600 s
+    # away, beyond the 5 s retry budget: no retry, and retry_after says how long to reset.
+    _spend_the_hourly_quota(emu, 600.0)
+    client = emu.client(retry_budget=5.0)
+    with pytest.raises(RateLimitError) as info:
+        client.account.get()
+    assert info.value.message == "API Rate limit exceeded."  # DigitalOcean's, not ours
+    assert info.value.retry_after is not None and 590 < info.value.retry_after <= 602
+    assert emu.request_count("GET", "/v2/account") == 3
+    assert emu.requests()[-1].retry_after is None
+    # Until reset the client refuses without sending.
+    with pytest.raises(RateLimitError) as again:
+        client.account.get()
+    assert again.value.retry_after is not None and again.value.retry_after > 590
+    assert emu.request_count("GET", "/v2/account") == 3
+
+
+def test_the_hourly_quota_within_the_budget_is_waited_for(emu: Emulator) -> None:
+    _spend_the_hourly_quota(emu, 2.0)
+    client = emu.client(retry_budget=10.0)
+    t0 = time.monotonic()
+    assert client.account.get().status == "active"
+    assert time.monotonic() - t0 >= 0.9, "sent again before the quota's reset"
+    statuses = [r.status for r in emu.requests()]
+    assert statuses == [200, 200, 429, 200]
+
+
 def test_server_error_after_retries(emu: Emulator) -> None:
     client = emu.client(max_attempts=3, retry_budget=5.0)
     emu.add_fault("status", status=500, method="GET", path="^/v2/account$")

@@ -3,11 +3,13 @@
 Operation classes: `list` (`apps.list()` across two pages), `get` (`apps.get`), `update` (a
 `sync` that PUTs), `propose` (`apps.propose`) and `follow` (`sync(wait=True)` following the
 deployment it started). Faults: transient ones (429 with and without `retry-after`,
-500/502/503/504, connection reset, timeout) hit once or twice and must be retried to
-success; the same faults without end must surface as their exception class; permanent
-ones (truncated JSON, off-origin `next` link, 401/403/404/422) must surface at once as the
-right `do_envsync.errors` class carrying DigitalOcean's message. An update is afterwards
-either fully applied or not at all, with unmanaged entries intact.
+DigitalOcean's burst-limit 429 and a short hourly-quota 429, 500/502/503/504, connection
+reset, timeout) hit once or twice and must be retried to success, and `remaining: 0` on
+every success must not hold the client; the same faults without end (and an hourly quota
+whose reset is an hour away) must surface as their exception class; permanent ones
+(truncated JSON, off-origin `next` link, 401/403/404/422) must surface at once as the right
+`do_envsync.errors` class carrying DigitalOcean's message. An update is afterwards either
+fully applied or not at all, with unmanaged entries intact.
 
 Each case adds one row to the table `docs/reliability.md` is generated from (written when
 the whole matrix ran, at the end of the session).
@@ -15,6 +17,7 @@ the whole matrix ran, at the end of the session).
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 import time
@@ -37,7 +40,7 @@ from do_envsync import (
     TransportError,
     ValidationError,
 )
-from do_envsync.testing import Emulator
+from do_envsync.testing import Emulator, RequestRecord
 
 from .conftest import make_spec
 from .test_sync import env_map, envs_of, reveal, spec_of
@@ -90,6 +93,29 @@ class Fault:
 FAULTS = [
     Fault("429 with retry-after", "status", {"status": 429, "retry_after": 1}, 1, retries=1),
     Fault("429 without retry-after", "status", {"status": 429}, 2, retries=2),
+    # DigitalOcean's own 429s (seed 004, "Rate Limit"): a burst-limit 429 says remaining 0
+    # with a reset up to an hour away and retry-after; the hourly quota's has no retry-after.
+    Fault(
+        "burst 429 (remaining 0, reset in 1 h, retry-after 1)",
+        "rate_limited",
+        {"retry_after": 1, "reset_in": 3599},
+        2,
+        retries=2,
+    ),
+    Fault(
+        "hourly-quota 429 (no retry-after), reset in 2 s",
+        "rate_limited",
+        {"reset_in": 2},
+        1,
+        retries=1,
+    ),
+    Fault(
+        "remaining 0 on every success, reset in 1 h",
+        "remaining_zero",
+        {"reset_in": 3599},
+        None,
+        retries=0,
+    ),
     Fault("500", "status", {"status": 500}, 2, retries=2),
     Fault("502", "status", {"status": 502}, 2, retries=2),
     Fault("503", "status", {"status": 503}, 2, retries=2),
@@ -101,6 +127,14 @@ FAULTS = [
         "status",
         {"status": 429},
         None,
+        error=RateLimitError,
+        message=MESSAGES[429],
+    ),
+    Fault(
+        "hourly-quota 429 (no retry-after), reset in 1 h",
+        "rate_limited",
+        {"reset_in": 3599},
+        1,
         error=RateLimitError,
         message=MESSAGES[429],
     ),
@@ -158,6 +192,16 @@ resets and timeouts are retried with capped exponential backoff and full jitter,
 `max_attempts` tries and `retry_budget` seconds; a 429's `retry-after` is a floor for the
 next try. Reads, PUTs and the read-only `propose` are retried; `create` (a POST with a side
 effect) never is. 401, 403, 404 and 422 fail at once, after exactly one request.
+
+**A burst-limit 429 costs seconds, not an hour.** DigitalOcean's burst-limit 429 carries
+`ratelimit-remaining: 0`, a `ratelimit-reset` up to an hour away and `retry-after`: every
+request of the client then waits `retry-after` (one shared "not before" instant), and the
+request is tried again. `remaining: 0` on a success may only mean a full burst window: the
+client then holds requests until `reset` only when that is within one burst window, and
+otherwise sends one request at a time until the server's answer tells. Only a 429 without
+`retry-after` and with nothing remaining is the spent hourly quota: it is waited for when
+`reset` fits the retry budget, else it raises `RateLimitError` whose `retry_after` is the
+time to `reset`, and the client refuses further requests (without sending them) until then.
 
 **A sync changes the app completely or not at all.** The whole env change travels in one
 PUT of the full spec, so DigitalOcean applies all of it or none of it: a failed sync
@@ -264,6 +308,15 @@ Also proven by tests (`tests/test_fault_matrix.py` unless named):
 - `tests/test_bad_input.py`: invalid tokens, app ids, key schemas, keys, types, scopes,
   oversized values and malformed specs are refused with a precise message before anything
   is sent or recorded.
+- Rate limits: `src/client/rate_limit.rs` simulates tight loops on a paused clock against
+  a server that follows the reference (burst window full → `remaining: 0` with `reset` an
+  hour away; burst 429 with `retry-after`; hourly-quota 429 without): kept to the burst
+  limit without a 429 or a stall; with an account limit below the client's own window,
+  every 429 waited out and nothing sent during a `retry-after`; the hourly quota refused
+  with the time to reset. `tests/sync_fleet.rs` and
+  `tests/control_watch.rs` drive a fleet sync and `watch` through repeated burst 429s of the
+  emulator to completion (each 429 retried no earlier than `retry-after`, no
+  `RateLimitError`); `tests/test_errors.py` covers the hourly quota from Python.
 - `fuzz/`: cargo-fuzz targets for key-schema rendering and matching, the spec JSON/YAML
   round trip and the plan function (`fuzz/run.sh [seconds]`).
 - `tests/conftest.py`: after each passing pytest test, what pytest captured of it
@@ -461,6 +514,12 @@ def cases() -> Iterator[Any]:
                 yield pytest.param(f, op, id=f"{op}-{f.name.replace(' ', '_')}")
 
 
+def fault_records(emu: Emulator, method: str, path: str) -> list[RequestRecord]:
+    """The logged requests on the fault's route, in arrival order."""
+    rx = re.compile(path)
+    return [r for r in emu.requests() if r.method == method and rx.match(r.path)]
+
+
 def fault_hits(emu: Emulator, method: str, path: str) -> int:
     """Requests the emulator logged on the fault's route (answered, or reset)."""
     rx = re.compile(path)
@@ -506,6 +565,17 @@ def test_fault_matrix(emu: Emulator, tmp_path: Path, matrix: Matrix, fault: Faul
             assert hits == setup.after + logged + 1, hits
         if fault.name == "429 with retry-after":
             assert time.monotonic() - t0 >= 0.95, "retry-after was not honoured"
+        if fault.kind == "rate_limited":
+            # Each retry came after retry-after (burst) or after reset (hourly quota).
+            floor = float(fault.kwargs.get("retry_after", fault.kwargs["reset_in"] - 1))
+            route = fault_records(emu, setup.method, setup.path)
+            gaps = [b.ts - a.ts for a, b in itertools.pairwise(route) if a.status == 429]
+            assert len(gaps) == fault.retries and all(g >= floor - 0.001 for g in gaps), gaps
+        if fault.kind == "remaining_zero":
+            # Not an hour's hold: the client sends the next request at once.
+            client.account.get()
+            assert time.monotonic() - t0 < 30, "held after remaining 0"
+            outcome = "ok, and the next request not held"
     else:
         with pytest.raises(fault.error) as info:
             setup.run()
@@ -516,9 +586,18 @@ def test_fault_matrix(emu: Emulator, tmp_path: Path, matrix: Matrix, fault: Faul
             assert err.status == fault.kwargs["status"]
             assert err.request_id, "DigitalOcean's request id is kept for support tickets"
         outcome = f"{type(err).__name__}: {_short(err.message)}"
-        if fault.count == 1 and fault.kind == "status":
+        if fault.count == 1 and fault.kind in ("status", "rate_limited"):
             # A permanent error is not retried: one request on the fault's route.
             assert fault_hits(emu, setup.method, setup.path) == 1 + setup.after
+        if fault.kind == "rate_limited":
+            # The hourly quota: retry_after is the time to reset, and the client refuses
+            # further requests without sending them.
+            assert err.retry_after is not None and err.retry_after > 3500, err.retry_after
+            outcome += f" (retry_after {err.retry_after / 60:.0f} min)"
+            sent = len(emu.requests())
+            with pytest.raises(RateLimitError):
+                client.account.get()
+            assert len(emu.requests()) == sent
 
     if op in ("update", "follow"):
         state = sync_outcome(emu, **holder)

@@ -140,6 +140,23 @@ def test_propose_changes_nothing(client: Client, emu: Emulator) -> None:
     assert emu.apps_json() == before
 
 
+def test_legacy_instance_sizes_from_the_python_client(client: Client, emu: Emulator) -> None:
+    size = client.apps.get_instance_size("basic-xxs")
+    assert (size.slug, size.tier_slug, size.usd_per_month) == ("basic-xxs", "basic", "5.00")
+    assert size.deprecation_intent is True
+    listed = client.apps.list_instance_sizes().instance_sizes or []
+    assert {"basic-xxs", "professional-1l", "professional-xl"} <= {s.slug for s in listed}
+    # A spec with a legacy size validates and is priced: 2 x 12 USD (professional-xs) for
+    # the service, 5 USD for the worker (default size); 2 x 10 USD (basic-xs) + 5 a tier down.
+    spec = make_spec("legacy")
+    spec["services"][0]["instance_size_slug"] = "professional-xs"
+    proposed = client.apps.propose(spec)
+    assert proposed.app_cost == 2 * 12 + 5
+    assert proposed.to_dict()["app_tier_downgrade_cost"] == 2 * 10 + 5
+    app = client.apps.create(spec)
+    assert app.to_dict()["tier_slug"] == "professional"
+
+
 def test_raw_request_shares_auth_and_decoding(client: Client) -> None:
     account = client.request("GET", "/v2/account")
     assert account["account"]["status"] == "active"

@@ -32,14 +32,18 @@ class RequestRecord:
     body: str | None
     ts: float
     response_ms: float
+    retry_after: int | None = None
+    """The `retry-after` seconds of the response (burst-limit 429s, injected faults)."""
 
 
 class Emulator(_native.Emulator):
     """A faithful, stateful App Platform on a loopback port, served from a background thread.
 
-    Rate limits (`burst_limit` per minute, `hourly_limit` per hour), `ratelimit-*` headers,
-    SECRET encryption to `EV[...]`, deployments advancing through their phases every
-    `phase_duration` seconds, a request log and fault injection (`add_fault`).
+    Rate limits (`burst_limit` per `burst_window` seconds, default 250 per 60 s, and
+    `hourly_limit` per `hourly_window`, default 5000 per 3600 s) with DigitalOcean's
+    `ratelimit-*` headers and burst-limit 429s (`retry-after`), SECRET encryption to
+    `EV[...]`, deployments advancing through their phases every `phase_duration` seconds,
+    a request log and fault injection (`add_fault`).
 
     The main token is full access unless `token_scopes` (e.g. `["app:read"]`) is given;
     `add_token(scopes)` makes more tokens, custom-scoped like DigitalOcean's (docs/tokens.md).

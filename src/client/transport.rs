@@ -14,7 +14,7 @@ use super::db_scope;
 use super::error::{ApiError, Error};
 use super::operations::Operation;
 use super::pagination::Pages;
-use super::rate_limit::{Pacer, RateLimit};
+use super::rate_limit::{Observed, Pacer, RateLimit};
 use super::redact::Scrubber;
 use super::retry::{self, RetryConfig};
 use super::urls;
@@ -232,8 +232,8 @@ impl Client {
                 return Err(error);
             }
         };
-        permit.observe(response.headers());
         let status = response.status().as_u16();
+        let observed = permit.observe(status, response.headers());
         let headers = response.headers().clone();
         let request_id = request_id(&headers);
         let body = response.bytes().await.map_err(Error::from_reqwest)?;
@@ -256,9 +256,16 @@ impl Client {
                 request_id,
             });
         }
+        // A 429 without `retry-after` and with nothing remaining is the hourly quota: the
+        // time until `reset` is when a retry can succeed (`retry::decide` waits for it only
+        // when that fits the retry budget).
         let retry_after = headers
             .get(header::RETRY_AFTER)
-            .and_then(|v| retry::parse_retry_after(v, SystemTime::now()));
+            .and_then(|v| retry::parse_retry_after(v, SystemTime::now()))
+            .or(match observed {
+                Observed::HourlyQuota(until_reset) => Some(until_reset),
+                Observed::Nothing => None,
+            });
         let error = Error::from_status(
             ApiError::from_response(status, &body, request_id),
             retry_after,

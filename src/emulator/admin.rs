@@ -22,7 +22,7 @@
 //! | DELETE | `/_emulator/faults` | | `{"ok": true}` |
 //! | DELETE | `/_emulator/faults/{id}` | | `{"ok": true}` or 404 |
 //! | GET | `/_emulator/secrets/reveal` | `?ev=EV[...]` | `{"value": "..."}` or 404 |
-//! | POST | `/_emulator/rate_limits` | `{"burst"?, "hourly"?}` | `{"burst", "hourly"}` |
+//! | POST | `/_emulator/rate_limits` | `{"burst"?, "hourly"?, "burst_window"?, "hourly_window"?}` (windows in seconds) | all four in force |
 //! | POST | `/_emulator/tokens` | `{"scopes"?: ["app:read", ...]}` (absent/null: full access) | `{"token": "..."}` |
 //! | GET | `/_emulator/apps` | | `{"apps": [...]}` |
 //! | POST | `/_emulator/apps` | `{"spec", "project_id"?}` | `{"app": ...}` (seeded, already live) |
@@ -208,12 +208,35 @@ fn route(
                         }),
                 }
             };
+            let window = |key: &str| -> Result<Option<std::time::Duration>, ApiError> {
+                match body.get(key) {
+                    None | Some(Value::Null) => Ok(None),
+                    Some(v) => v
+                        .as_f64()
+                        .filter(|secs| *secs > 0.0)
+                        .and_then(|secs| std::time::Duration::try_from_secs_f64(secs).ok())
+                        .map(Some)
+                        .ok_or_else(|| {
+                            ApiError::invalid(format!("{key} must be a positive number of seconds"))
+                        }),
+                }
+            };
             let (burst, hourly) = (limit("burst")?, limit("hourly")?);
+            let (burst_window, hourly_window) = (window("burst_window")?, window("hourly_window")?);
             let mut limiter = shared.limiter.lock();
             let (old_burst, old_hourly) = limiter.limits();
+            let (old_burst_window, old_hourly_window) = limiter.windows();
             let (burst, hourly) = (burst.unwrap_or(old_burst), hourly.unwrap_or(old_hourly));
+            let burst_window = burst_window.unwrap_or(old_burst_window);
+            let hourly_window = hourly_window.unwrap_or(old_hourly_window);
             limiter.set_limits(burst, hourly);
-            ok(json!({"burst": burst, "hourly": hourly}))
+            limiter.set_windows(burst_window, hourly_window);
+            ok(json!({
+                "burst": burst,
+                "hourly": hourly,
+                "burst_window": burst_window.as_secs_f64(),
+                "hourly_window": hourly_window.as_secs_f64(),
+            }))
         }
         ("POST", ["tokens"]) => {
             let body = json_body(body)?;

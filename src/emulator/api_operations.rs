@@ -64,28 +64,57 @@ fn is_static(spec: &Value) -> bool {
     only_static && !component_names(spec, "static_sites").is_empty()
 }
 
+/// `(instance_size_slug, instance_count)` of every service, worker and job.
+fn instances_of(spec: &Value) -> Vec<(&str, u64)> {
+    components(spec)
+        .into_iter()
+        .filter(|(kind, _)| matches!(*kind, "services" | "workers" | "jobs"))
+        .map(|(_, component)| {
+            let slug = component
+                .get("instance_size_slug")
+                .and_then(Value::as_str)
+                .unwrap_or("apps-s-1vcpu-0.5gb");
+            let count = component
+                .get("instance_count")
+                .and_then(Value::as_u64)
+                .unwrap_or(1);
+            (slug, count)
+        })
+        .collect()
+}
+
 /// Monthly cost in USD: instance price times count for services, workers and jobs,
 /// plus static sites beyond the free allowance.
 fn app_cost(spec: &Value, other_static_apps: usize) -> i64 {
-    let mut cost = 0.0;
-    for (kind, component) in components(spec) {
-        if !matches!(kind, "services" | "workers" | "jobs") {
-            continue;
-        }
-        let slug = component
-            .get("instance_size_slug")
-            .and_then(Value::as_str)
-            .unwrap_or("apps-s-1vcpu-0.5gb");
-        let count = component
-            .get("instance_count")
-            .and_then(Value::as_u64)
-            .unwrap_or(1);
-        cost += catalog::monthly_usd(slug) * count as f64;
-    }
+    let mut cost: f64 = instances_of(spec)
+        .into_iter()
+        .map(|(slug, count)| catalog::monthly_usd(slug) * count as f64)
+        .sum();
     if is_static(spec) && other_static_apps >= MAX_FREE_STATIC_APPS {
         cost += STATIC_SITE_USD * component_names(spec, "static_sites").len() as f64;
     }
     cost.round() as i64
+}
+
+/// `app_tier_downgrade_cost`: for a professional-tier app, its cost with every
+/// professional size replaced by the basic size it downgrades to (`tier_downgrade_to`, which
+/// only the legacy sizes have); `None` for a basic-tier app or without such sizes.
+fn tier_downgrade_cost(spec: &Value) -> Option<i64> {
+    let instances = instances_of(spec);
+    if catalog::tier_of(instances.iter().map(|(slug, _)| slug.to_string())) != "professional" {
+        return None;
+    }
+    let mut cost = 0.0;
+    for (slug, count) in instances {
+        let size = catalog::instance_size(slug)?;
+        let basic = if size.get("tier_slug").and_then(Value::as_str) == Some("professional") {
+            size.get("tier_downgrade_to").and_then(Value::as_str)?
+        } else {
+            slug
+        };
+        cost += catalog::monthly_usd(basic) * count as f64;
+    }
+    Some(cost.round() as i64)
 }
 
 pub(crate) async fn propose(State(s): State<Arc<Shared>>, body: Bytes) -> ApiResult {
@@ -132,6 +161,9 @@ pub(crate) async fn propose(State(s): State<Arc<Shared>>, body: Bytes) -> ApiRes
     );
     out.insert("spec".into(), proposed);
     out.insert("app_cost".into(), app_cost(spec, static_apps).into());
+    if let Some(cost) = tier_downgrade_cost(spec) {
+        out.insert("app_tier_downgrade_cost".into(), cost.into());
+    }
     Ok(Reply::json(&out))
 }
 

@@ -1,5 +1,8 @@
 //! Static App Platform catalogs (instance sizes, regions), taken from the examples of
-//! DigitalOcean's OpenAPI bundle.
+//! DigitalOcean's OpenAPI bundle. The legacy size slugs (`basic-xxs` … `professional-xl`,
+//! listed as deprecated in the bundle's `instance_size_slug` enum and still accepted) come
+//! from DigitalOcean's earlier `instance_sizes` example, which listed them with their
+//! tiers and prices; they carry `deprecation_intent: true`.
 
 use std::sync::LazyLock;
 
@@ -81,5 +84,10 @@ mod tests {
         assert_eq!(monthly_usd("apps-s-1vcpu-0.5gb"), 5.0);
         assert_eq!(tier_of(["apps-s-1vcpu-1gb".to_string()]), "professional");
         assert_eq!(tier_of(Vec::new()), "basic");
+        // Legacy slugs the API still accepts, priced and tiered as DigitalOcean listed them.
+        assert_eq!(monthly_usd("basic-xxs"), 5.0);
+        assert_eq!(monthly_usd("professional-xl"), 300.0);
+        assert_eq!(tier_of(["basic-m".to_string()]), "basic");
+        assert_eq!(tier_of(["professional-xs".to_string()]), "professional");
     }
 }

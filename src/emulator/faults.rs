@@ -28,6 +28,17 @@ pub enum FaultKind {
     /// Apply the request (e.g. the PUT), then close the connection without a response:
     /// a timed-out-but-applied write.
     ApplyThenReset,
+    /// Answer 429 as DigitalOcean's rate limiter does, without applying the request:
+    /// `ratelimit-remaining: 0`, `ratelimit-reset` `reset_in` seconds from now (default:
+    /// what the emulator's own limiter reports), and with `retry_after` the burst limit's
+    /// `retry-after` header; without it, the spent hourly quota.
+    RateLimited {
+        retry_after: Option<u64>,
+        reset_in: Option<u64>,
+    },
+    /// Handle normally, but report `ratelimit-remaining: 0` (as when the burst window is
+    /// full) with `ratelimit-reset` `reset_in` seconds from now (default: as the limiter).
+    RemainingZero { reset_in: Option<u64> },
 }
 
 /// One fault rule. A request matches when the method (case-insensitive) and the path
@@ -56,9 +67,9 @@ impl Fault {
     }
 
     /// Parses the admin surface's JSON form:
-    /// `{"kind": "status"|"delay"|"reset"|"malformed"|"off_origin_next"|"apply_then_reset",
-    ///   "method"?, "path_pattern"?, "count"?, "after"?, "status"?, "retry_after"?, "body"?,
-    ///   "delay_ms"?, "url"?}`.
+    /// `{"kind": "status"|"delay"|"reset"|"malformed"|"off_origin_next"|"apply_then_reset"
+    ///   |"rate_limited"|"remaining_zero", "method"?, "path_pattern"?, "count"?, "after"?,
+    ///   "status"?, "retry_after"?, "body"?, "delay_ms"?, "url"?, "reset_in"?}`.
     pub fn from_json(value: &Value) -> Result<Fault, String> {
         let obj = value
             .as_object()
@@ -111,6 +122,13 @@ impl Fault {
                     .ok_or_else(|| "an off_origin_next fault needs \"url\"".to_string())?,
             },
             Some("apply_then_reset") => FaultKind::ApplyThenReset,
+            Some("rate_limited") => FaultKind::RateLimited {
+                retry_after: number("retry_after")?,
+                reset_in: number("reset_in")?,
+            },
+            Some("remaining_zero") => FaultKind::RemainingZero {
+                reset_in: number("reset_in")?,
+            },
             Some(other) => return Err(format!("unknown fault kind \"{other}\"")),
             None => return Err("fault needs a \"kind\"".to_string()),
         };

@@ -55,7 +55,8 @@ use store::Store;
 use views::Owner;
 
 /// How to run an emulator. `Default` gives a random token, an ephemeral port,
-/// DigitalOcean's real limits and 300 ms deployment phases.
+/// DigitalOcean's real limits and windows (250 per 60 s, 5000 per 3600 s) and 300 ms
+/// deployment phases.
 #[derive(Clone)]
 pub struct EmulatorConfig {
     /// The main token the emulator accepts (`Authorization: Bearer <token>`; more can be
@@ -67,6 +68,10 @@ pub struct EmulatorConfig {
     pub burst_limit: u32,
     /// Requests per token per sliding 3600 s window.
     pub hourly_limit: u32,
+    /// Length of the burst window (DigitalOcean: 60 s); shorter makes burst tests fast.
+    pub burst_window: Duration,
+    /// Length of the hourly window (DigitalOcean: 3600 s).
+    pub hourly_window: Duration,
     /// How long each deployment phase lasts.
     pub phase_duration: Duration,
     /// Added to every API response.
@@ -85,6 +90,8 @@ impl std::fmt::Debug for EmulatorConfig {
             .field("port", &self.port)
             .field("burst_limit", &self.burst_limit)
             .field("hourly_limit", &self.hourly_limit)
+            .field("burst_window", &self.burst_window)
+            .field("hourly_window", &self.hourly_window)
             .field("phase_duration", &self.phase_duration)
             .field("latency", &self.latency)
             .field("seed", &self.seed)
@@ -100,6 +107,8 @@ impl Default for EmulatorConfig {
             port: 0,
             burst_limit: 250,
             hourly_limit: 5000,
+            burst_window: ratelimit::BURST_WINDOW,
+            hourly_window: ratelimit::HOURLY_WINDOW,
             phase_duration: Duration::from_millis(300),
             latency: Duration::ZERO,
             seed: None,
@@ -163,8 +172,12 @@ impl Emulator {
             default_project_id,
             store: RwLock::new(Store::new(config.phase_duration)),
             faults: Mutex::new(FaultSet::default()),
-            limiter: Mutex::new(RateLimiter::new(config.burst_limit, config.hourly_limit)),
+            limiter: Mutex::new(RateLimiter::with_windows(
+                (config.burst_limit, config.hourly_limit),
+                (config.burst_window, config.hourly_window),
+            )),
             configured_limits: (config.burst_limit, config.hourly_limit),
+            configured_windows: (config.burst_window, config.hourly_window),
             log: Mutex::new(Vec::new()),
         });
 
@@ -290,6 +303,20 @@ impl Emulator {
     /// counted stay in their windows.
     pub fn set_rate_limits(&self, burst: u32, hourly: u32) {
         self.shared().limiter.lock().set_limits(burst, hourly);
+    }
+
+    /// `(burst, hourly)` window lengths in force.
+    pub fn rate_windows(&self) -> (Duration, Duration) {
+        self.shared().limiter.lock().windows()
+    }
+
+    /// Changes the length of the burst and hourly windows (DigitalOcean's are 60 s and
+    /// 3600 s): short windows let tests meet burst 429s and their `retry-after` quickly.
+    pub fn set_rate_windows(&self, burst_window: Duration, hourly_window: Duration) {
+        self.shared()
+            .limiter
+            .lock()
+            .set_windows(burst_window, hourly_window);
     }
 
     /// The next deployment of this app ends in `ERROR` (after its build phase).

@@ -22,6 +22,8 @@ pub struct RequestRecord {
     pub query: Option<String>,
     /// Status sent; 0 when the connection was dropped without a response (reset faults).
     pub status: u16,
+    /// The `retry-after` seconds sent with the response (burst-limit 429s, injected faults).
+    pub retry_after: Option<u64>,
     /// Request body as received, SECRET plaintexts sealed (see the module docs; never
     /// printed by `Debug` either).
     pub body: Option<String>,
@@ -38,6 +40,7 @@ impl std::fmt::Debug for RequestRecord {
             .field("path", &self.path)
             .field("query", &self.query)
             .field("status", &self.status)
+            .field("retry_after", &self.retry_after)
             .field(
                 "body",
                 &self.body.as_ref().map(|b| format!("<{} bytes>", b.len())),
@@ -127,6 +130,7 @@ mod tests {
             path: path.into(),
             query: None,
             status: 200,
+            retry_after: None,
             body: Some("{\"value\":\"plaintext-secret\"}".into()),
             ts: 0.0,
             response_ms: 0.0,

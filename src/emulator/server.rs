@@ -21,7 +21,7 @@ use tower::ServiceExt;
 use super::admin;
 use super::errors::ApiError;
 use super::faults::FaultKind;
-use super::ratelimit::RateHeaders;
+use super::ratelimit::{unix_in, RateHeaders};
 use super::reqlog::{logged_body, RequestRecord};
 use super::routes::{router, Ctx};
 use super::scopes;
@@ -132,13 +132,14 @@ impl Connection {
             Ok(body) => body,
             Err(_) => Bytes::new(),
         };
-        let log = |status: u16| {
+        let log = |status: u16, retry_after: Option<u64>| {
             let logged = logged_body(&body, &shared.secrets, || shared.entropy.bytes());
             shared.log.lock().push(RequestRecord {
                 method: method.clone(),
                 path: path.clone(),
                 query: query.clone(),
                 status,
+                retry_after,
                 body: logged,
                 ts,
                 response_ms: started.elapsed().as_secs_f64() * 1000.0,
@@ -152,6 +153,7 @@ impl Connection {
         let mut rewrite_next = None;
         let mut truncate = false;
         let mut reset_after = false;
+        let mut remaining_zero = None;
         match fault {
             Some(FaultKind::Status {
                 status,
@@ -165,16 +167,16 @@ impl Connection {
                     .unwrap_or_else(|| ApiError::for_status(status).body(&request_id));
                 let mut rate = shared.limiter.lock().peek(Instant::now());
                 rate.retry_after = retry_after;
-                log(status.as_u16());
+                log(status.as_u16(), rate.retry_after);
                 return respond(status, bytes, &request_id, Some(rate));
             }
             Some(FaultKind::Reset) => {
-                log(0);
+                log(0, None);
                 return hang_up(&reset).await;
             }
             Some(FaultKind::Malformed) if parts.method != http::Method::GET => {
                 let rate = shared.limiter.lock().peek(Instant::now());
-                log(200);
+                log(200, None);
                 let cut = br#"{"message":"the response was cut off he"#.to_vec();
                 return respond(StatusCode::OK, cut, &request_id, Some(rate));
             }
@@ -182,10 +184,23 @@ impl Connection {
             Some(FaultKind::Delay(delay)) => tokio::time::sleep(delay).await,
             Some(FaultKind::OffOriginNext { url }) => rewrite_next = Some(url),
             Some(FaultKind::ApplyThenReset) => reset_after = true,
+            Some(FaultKind::RateLimited {
+                retry_after,
+                reset_in,
+            }) => {
+                let mut rate = shared.limiter.lock().peek(Instant::now());
+                rate.remaining = 0;
+                rate.reset = reset_in.map_or(rate.reset, unix_in);
+                rate.retry_after = retry_after;
+                let err = ApiError::too_many_requests();
+                log(err.status.as_u16(), retry_after);
+                return respond(err.status, err.body(&request_id), &request_id, Some(rate));
+            }
+            Some(FaultKind::RemainingZero { reset_in }) => remaining_zero = Some(reset_in),
             None => {}
         }
 
-        let (status, mut bytes, rate) = self
+        let (status, mut bytes, mut rate) = self
             .dispatch(
                 parts,
                 body.clone(),
@@ -195,20 +210,24 @@ impl Connection {
                 },
             )
             .await;
+        if let (Some(reset_in), Some(rate)) = (remaining_zero, rate.as_mut()) {
+            rate.remaining = 0;
+            rate.reset = reset_in.map_or(rate.reset, unix_in);
+        }
         if let Some(url) = rewrite_next {
             bytes = with_next_link(bytes, &url);
         }
         if reset_after {
-            log(0);
+            log(0, None);
             return hang_up(&reset).await;
         }
         if truncate {
             let keep = (bytes.len() / 2).max(1).min(bytes.len());
             bytes.truncate(keep);
-            log(200);
+            log(200, None);
             return respond(StatusCode::OK, bytes, &request_id, rate);
         }
-        log(status.as_u16());
+        log(status.as_u16(), rate.and_then(|r| r.retry_after));
         respond(status, bytes, &request_id, rate)
     }
 

@@ -35,6 +35,8 @@ pub(crate) struct Shared {
     pub(crate) limiter: Mutex<RateLimiter>,
     /// The limits the emulator started with; `reset` restores them.
     pub(crate) configured_limits: (u32, u32),
+    /// The window lengths the emulator started with; `reset` restores them too.
+    pub(crate) configured_windows: (std::time::Duration, std::time::Duration),
     pub(crate) log: Mutex<Vec<RequestRecord>>,
 }
 
@@ -182,5 +184,6 @@ impl Shared {
         let mut limiter = self.limiter.lock();
         limiter.clear();
         limiter.set_limits(self.configured_limits.0, self.configured_limits.1);
+        limiter.set_windows(self.configured_windows.0, self.configured_windows.1);
     }
 }

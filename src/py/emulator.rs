@@ -18,10 +18,19 @@ fn secs(value: f64, name: &str) -> PyResult<Duration> {
     })
 }
 
+fn window(value: f64, name: &str) -> PyResult<Duration> {
+    match Duration::try_from_secs_f64(value) {
+        Ok(d) if !d.is_zero() => Ok(d),
+        _ => Err(PyValueError::new_err(format!(
+            "{name} must be a positive number of seconds"
+        ))),
+    }
+}
+
 #[pymethods]
 impl Emulator {
     #[new]
-    #[pyo3(signature = (*, port=0, token=None, burst_limit=250, hourly_limit=5000, phase_duration=0.3, latency=0.0, token_scopes=None))]
+    #[pyo3(signature = (*, port=0, token=None, burst_limit=250, hourly_limit=5000, phase_duration=0.3, latency=0.0, burst_window=60.0, hourly_window=3600.0, token_scopes=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -31,12 +40,16 @@ impl Emulator {
         hourly_limit: u32,
         phase_duration: f64,
         latency: f64,
+        burst_window: f64,
+        hourly_window: f64,
         token_scopes: Option<Vec<String>>,
     ) -> PyResult<Self> {
         let mut config = EmulatorConfig {
             port,
             burst_limit,
             hourly_limit,
+            burst_window: window(burst_window, "burst_window")?,
+            hourly_window: window(hourly_window, "hourly_window")?,
             phase_duration: secs(phase_duration, "phase_duration")?,
             latency: secs(latency, "latency")?,
             token_scopes,
@@ -103,7 +116,7 @@ impl Emulator {
         self.inner.deployment_count(app_id)
     }
 
-    #[pyo3(signature = (kind, *, method=None, path=None, status=None, retry_after=None, body=None, delay=None, url=None, count=None, after=0))]
+    #[pyo3(signature = (kind, *, method=None, path=None, status=None, retry_after=None, body=None, delay=None, url=None, count=None, after=0, reset_in=None))]
     #[allow(clippy::too_many_arguments)]
     fn add_fault(
         &self,
@@ -117,6 +130,7 @@ impl Emulator {
         url: Option<String>,
         count: Option<u32>,
         after: u32,
+        reset_in: Option<u64>,
     ) -> PyResult<u64> {
         let kind = match kind {
             "status" => FaultKind::Status {
@@ -134,9 +148,14 @@ impl Emulator {
                 url: url.unwrap_or_else(|| "http://203.0.113.7/v2/apps?page=2".to_string()),
             },
             "apply_then_reset" => FaultKind::ApplyThenReset,
+            "rate_limited" => FaultKind::RateLimited {
+                retry_after,
+                reset_in,
+            },
+            "remaining_zero" => FaultKind::RemainingZero { reset_in },
             other => {
                 return Err(PyValueError::new_err(format!(
-                    "unknown fault kind {other:?}: expected status, delay, reset, malformed, off_origin_next or apply_then_reset"
+                    "unknown fault kind {other:?}: expected status, delay, reset, malformed, off_origin_next, apply_then_reset, rate_limited or remaining_zero"
                 )))
             }
         };
@@ -157,8 +176,26 @@ impl Emulator {
         self.inner.reveal_secret(ev)
     }
 
-    fn set_rate_limits(&self, burst: u32, hourly: u32) {
-        self.inner.set_rate_limits(burst, hourly)
+    #[pyo3(signature = (burst, hourly, *, burst_window=None, hourly_window=None))]
+    fn set_rate_limits(
+        &self,
+        burst: u32,
+        hourly: u32,
+        burst_window: Option<f64>,
+        hourly_window: Option<f64>,
+    ) -> PyResult<()> {
+        let (old_burst, old_hourly) = self.inner.rate_windows();
+        let burst_window = burst_window
+            .map(|w| window(w, "burst_window"))
+            .transpose()?
+            .unwrap_or(old_burst);
+        let hourly_window = hourly_window
+            .map(|w| window(w, "hourly_window"))
+            .transpose()?
+            .unwrap_or(old_hourly);
+        self.inner.set_rate_limits(burst, hourly);
+        self.inner.set_rate_windows(burst_window, hourly_window);
+        Ok(())
     }
 
     fn fail_next_deployment(&self, app_id: &str) {

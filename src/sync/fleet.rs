@@ -29,7 +29,8 @@ use crate::store::StoreError;
 /// Default number of apps written at the same time.
 pub const DEFAULT_FLEET_CONCURRENCY: usize = 8;
 
-/// Tries per app when its PUT keeps meeting 429 after the client's own retries.
+/// Tries per app when its PUT keeps meeting 429 after the client's own retries (a burst
+/// limit's retry-after longer than the retry budget).
 const RATE_LIMITED_ATTEMPTS: u32 = 3;
 
 /// One app finished (successfully or not).
@@ -386,10 +387,11 @@ impl Engine {
                 .apply_locked(planned.clone(), state.clone(), settings)
                 .await
             {
-                // A 429 means the PUT was not applied. It only happens when the account's
-                // burst limit is lower than the client knows and several PUTs were in
-                // flight; the pacer has now seen the exhausted budget and holds the next
-                // request until the window frees, so the app is tried again.
+                // A 429 means the PUT was not applied. It reaches here when the burst
+                // limit's retry-after was longer than the retry budget (e.g. other clients
+                // of the token filled the window): the pacer now holds every request until
+                // retry-after has passed, so the app is tried again. The spent hourly
+                // quota is refused by the pacer at once on the next try.
                 Err(SyncError::Api(ApiErrorKind::RateLimited { .. }))
                     if attempt < RATE_LIMITED_ATTEMPTS =>
                 {

@@ -35,6 +35,7 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
         token=token,
         burst_limit=args.burst_limit,
         hourly_limit=args.hourly_limit,
+        burst_window=args.burst_window,
         phase_duration=args.phase_duration,
         token_scopes=scopes,
     )
@@ -68,7 +69,10 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
 def register(sub: Any) -> None:
     p = sub.add_parser("emulator", help="run the App Platform emulator standalone")
     p.add_argument("--port", type=int, default=8080)
-    p.add_argument("--burst-limit", type=int, default=250, help="requests per minute")
+    p.add_argument("--burst-limit", type=int, default=250, help="requests per burst window (60 s)")
+    p.add_argument(
+        "--burst-window", type=float, default=60.0, help="burst window length in seconds"
+    )
     p.add_argument("--hourly-limit", type=int, default=5000, help="requests per hour")
     p.add_argument("--phase-duration", type=float, default=0.3, help="seconds per phase")
     p.set_defaults(func=_cmd_emulator)
