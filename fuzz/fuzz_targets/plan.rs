@@ -396,6 +396,9 @@ fuzz_target!(|input: Input<'_>| {
             VarType::Secret
         },
         default_scope: scope(input.new_scope),
+        // Options the plan does not read (deployment handling) keep their defaults, so a
+        // new one never breaks this target again.
+        ..SyncOptions::default()
     };
     let mut desired = Desired::new();
     for (key, value, var_type, sc) in &input.desired {
