@@ -15,6 +15,7 @@
 pub mod config_file;
 mod connections;
 mod error;
+pub mod notify;
 pub mod overlap;
 mod runner;
 mod runs;
@@ -40,6 +41,10 @@ use crate::sync::plan::COMPONENT_KINDS;
 pub use config_file::{apply_config, ConfigAction, ConfigFile, ConfigItem, ConfigReport};
 pub use connections::{Connection, ConnectionPatch, NewConnection, UNSUPPORTED_FIELDS};
 pub use error::ControlError;
+pub use notify::{
+    Delivery, DeliveryOutcome, NewNotifyTarget, NotifyEvent, NotifySettings, NotifyTarget,
+    NotifyTargetPatch, TargetKind,
+};
 pub use runner::RunAllProgress;
 pub use runs::{RunSettings, RunStatus, SyncRun};
 pub use syncs::{
@@ -65,6 +70,8 @@ struct Inner {
     template: ClientBuilder,
     /// One client per connection, so pacing state is shared between runs: id -> (hash, base URL, client).
     clients: Mutex<HashMap<String, (String, String, Client)>>,
+    /// Run notifications: settings, HTTP client, background deliveries in flight.
+    notifier: notify::Notifier,
 }
 
 impl std::fmt::Debug for ControlPlane {
@@ -106,6 +113,7 @@ impl ControlPlane {
                 key,
                 template: client_template,
                 clients: Mutex::new(HashMap::new()),
+                notifier: notify::Notifier::new(notify::NotifySettings::from_env()),
             }),
         })
     }

@@ -19,22 +19,33 @@ type Begun = (SyncRecord, SyncRun, super::runs::Unfinished);
 /// `(done, total)` as syncs of `run_all` finish.
 pub type RunAllProgress = Arc<dyn Fn(usize, usize) + Send + Sync>;
 
+impl ControlPlane {
+    async fn watch_run(&self, name: &str, settings: RunSettings) -> Result<String, RunFailure> {
+        match self.run_sync(name, &settings).await {
+            Ok(run) => Ok(run.message.unwrap_or_else(|| "succeeded".to_owned())),
+            Err(ControlError::RunFailed { cause, .. }) => Err(RunFailure::Failed(cause.one_line())),
+            // Disabled or deleted since the watch started: retrying cannot help.
+            Err(e @ (ControlError::Disabled { .. } | ControlError::NotFound { .. })) => {
+                Err(RunFailure::Gone(e.one_line()))
+            }
+            Err(e) => Err(RunFailure::Failed(e.one_line())),
+        }
+    }
+}
+
 impl WatchRunner for ControlPlane {
     fn run(&self, sync: &str) -> BoxFuture<'_, Result<String, RunFailure>> {
         let name = sync.to_owned();
-        Box::pin(async move {
-            match self.run_sync(&name, &RunSettings::default()).await {
-                Ok(run) => Ok(run.message.unwrap_or_else(|| "succeeded".to_owned())),
-                Err(ControlError::RunFailed { cause, .. }) => {
-                    Err(RunFailure::Failed(cause.one_line()))
-                }
-                // Disabled or deleted since the watch started: retrying cannot help.
-                Err(e @ (ControlError::Disabled { .. } | ControlError::NotFound { .. })) => {
-                    Err(RunFailure::Gone(e.one_line()))
-                }
-                Err(e) => Err(RunFailure::Failed(e.one_line())),
-            }
-        })
+        Box::pin(async move { self.watch_run(&name, RunSettings::default()).await })
+    }
+
+    fn run_drift_repair(&self, sync: &str) -> BoxFuture<'_, Result<String, RunFailure>> {
+        let name = sync.to_owned();
+        let settings = RunSettings {
+            drift_repair: true,
+            ..RunSettings::default()
+        };
+        Box::pin(async move { self.watch_run(&name, settings).await })
     }
 
     fn check_drift(&self, sync: &str) -> BoxFuture<'_, Result<bool, String>> {
@@ -134,6 +145,7 @@ impl ControlPlane {
                     Ok((desired, options)) => ready.push((rec, run, guard, desired, options)),
                     Err(cause) => {
                         let (run, _) = self.finish_run(run, guard, Err(cause)).await?;
+                        self.notify_after_run(&run, settings.drift_repair);
                         tick(&mut done);
                         finished.insert(rec.id.clone(), run);
                     }
@@ -156,6 +168,7 @@ impl ControlPlane {
                                 Err(ControlError::invalid("connection", cause.one_line())),
                             )
                             .await?;
+                        self.notify_after_run(&run, settings.drift_repair);
                         tick(&mut done);
                         finished.insert(rec.id.clone(), run);
                     }
@@ -182,6 +195,7 @@ impl ControlPlane {
                             None => Err(ControlError::not_found("app", rec.app_id.clone())),
                         };
                         let (run, _) = self.finish_run(run, guard, result).await?;
+                        self.notify_after_run(&run, settings.drift_repair);
                         tick(&mut done);
                         finished.insert(rec.id.clone(), run);
                     }
@@ -191,6 +205,7 @@ impl ControlPlane {
                     for (rec, run, guard, _, _) in ready {
                         let cause = ControlError::invalid("fleet", message.clone());
                         let (run, _) = self.finish_run(run, guard, Err(cause)).await?;
+                        self.notify_after_run(&run, settings.drift_repair);
                         tick(&mut done);
                         finished.insert(rec.id.clone(), run);
                     }

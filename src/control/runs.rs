@@ -148,6 +148,9 @@ pub struct RunSettings {
     pub deploy_timeout: Duration,
     /// Called with each new deployment phase while waiting.
     pub progress: Option<Progress>,
+    /// The run repairs drift a check found (watch's repair mode): its changes are
+    /// reported as `drift_repaired`.
+    pub drift_repair: bool,
 }
 
 impl Default for RunSettings {
@@ -159,6 +162,7 @@ impl Default for RunSettings {
             rollback_on_failure: false,
             deploy_timeout: apply.deploy_timeout,
             progress: None,
+            drift_repair: false,
         }
     }
 }
@@ -340,7 +344,9 @@ impl ControlPlane {
     ) -> Result<SyncRun, ControlError> {
         let (run, guard) = self.begin_run(&rec, kind).await?;
         let result = self.execute(&rec, kind, settings).await;
-        match self.finish_run(run, guard, result).await? {
+        let finished = self.finish_run(run, guard, result).await?;
+        self.notify_after_run(&finished.0, settings.drift_repair);
+        match finished {
             (run, None) => Ok(run),
             (run, Some(cause)) => Err(ControlError::RunFailed {
                 run: Box::new(run),

@@ -30,6 +30,11 @@ pub trait WatchRunner: Send + Sync + 'static {
     /// Runs the sync (reads its source, applies the plan, records the run). `Ok` holds a
     /// one-line summary of what changed.
     fn run(&self, sync: &str) -> BoxFuture<'_, Result<String, RunFailure>>;
+    /// Like [`run`](Self::run), for a run that repairs drift a check found (so that it
+    /// can be reported as such).
+    fn run_drift_repair(&self, sync: &str) -> BoxFuture<'_, Result<String, RunFailure>> {
+        self.run(sync)
+    }
     /// Read-only: whether applying the sync now would change anything.
     fn check_drift(&self, sync: &str) -> BoxFuture<'_, Result<bool, String>>;
 }
@@ -850,12 +855,18 @@ impl Coordinator {
             JobKind::Run => {
                 state.report.runs_started += 1;
                 let reason = reason.unwrap_or(TriggerReason::Retry);
+                let drift = reason == TriggerReason::Drift;
                 self.emit(WatchEvent::RunStarted {
                     sync: name.clone(),
                     reason,
                 });
-                self.jobs
-                    .spawn(async move { JobOutcome::Run(runner.run(&name).await) })
+                self.jobs.spawn(async move {
+                    JobOutcome::Run(if drift {
+                        runner.run_drift_repair(&name).await
+                    } else {
+                        runner.run(&name).await
+                    })
+                })
             }
             JobKind::DriftCheck => {
                 state.report.drift_checks += 1;

@@ -99,6 +99,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     -- deployment in flight without waiting for it (if_deploying).
     ALTER TABLE apps ADD COLUMN last_deployment_id TEXT;",
     ),
+    (4, super::notify::MIGRATION),
 ];
 
 /// The newest schema version this build knows.
