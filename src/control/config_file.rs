@@ -20,6 +20,17 @@
 //! [syncs.options]                      # optional
 //! key_schema = "APP_{{secretKey}}"
 //! if_deploying = "wait"                # or "proceed", "fail"; deploy_wait_timeout = 600
+//!
+//!
+//! [[notify]]                           # optional: run notifications (docs/notifications.md)
+//! name = "ops"
+//! type = "slack"                       # or "webhook" (signed JSON)
+//! url_env = "OPS_SLACK_URL"            # the URL is a secret: only its variable is named here
+//! secret_env = "OPS_HOOK_SECRET"       # webhook only, required (the signing secret)
+//! sync = "web-prod"                    # optional; absent: the default of every sync
+//! events = ["failed", "recovered"]     # optional; also "changed", "drift_repaired"
+//! dedup_interval = 3600                # optional, seconds
+//! enabled = true                       # optional
 //! ```
 //!
 //! Applying creates what is missing and updates what differs; items that already
@@ -32,6 +43,7 @@ use std::path::{Path, PathBuf};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
 
+use super::notify::{NewNotifyTarget, NotifyEvent, NotifyTargetPatch, TargetKind};
 use super::syncs::{SyncOptionsInput, SyncSettings};
 use super::{
     ConnectionPatch, ControlError, ControlPlane, NewConnection, NewSync, SyncPatch,
@@ -61,6 +73,21 @@ pub struct ConfigSync {
     pub options: SyncOptionsInput,
 }
 
+/// A notification target declared in the file. Its URL and signing secret are named
+/// by environment variable only (both are secrets).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigNotify {
+    pub name: String,
+    pub kind: TargetKind,
+    pub url_env: String,
+    pub secret_env: Option<String>,
+    /// `None`: a default for every sync.
+    pub sync: Option<String>,
+    pub events: Option<Vec<NotifyEvent>>,
+    pub dedup_interval: Option<std::time::Duration>,
+    pub enabled: Option<bool>,
+}
+
 /// A parsed `do-envsync.toml`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConfigFile {
@@ -68,6 +95,7 @@ pub struct ConfigFile {
     pub base_dir: PathBuf,
     pub connections: Vec<ConfigConnection>,
     pub syncs: Vec<ConfigSync>,
+    pub notify: Vec<ConfigNotify>,
 }
 
 impl ConfigFile {
@@ -107,7 +135,7 @@ impl ConfigAction {
 /// One line of a [`ConfigReport`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigItem {
-    /// `connection` or `sync`.
+    /// `connection`, `sync` or `notify`.
     pub kind: &'static str,
     pub name: String,
     pub action: ConfigAction,
@@ -370,13 +398,229 @@ impl ConfigFile {
                 options,
             });
         }
+        let mut notify = Vec::new();
+        for (i, t) in top.array_of_tables("notify")?.into_iter().enumerate() {
+            let n = parse_notify(Table::new(format!("notify[{i}]"), t))?;
+            if notify.iter().any(|o: &ConfigNotify| o.name == n.name) {
+                return Err(invalid(
+                    format!("notify[{i}].name"),
+                    format!(
+                        "notification target {:?} is declared more than once",
+                        n.name
+                    ),
+                ));
+            }
+            notify.push(n);
+        }
         top.finish()?;
         Ok(Self {
             base_dir,
             connections,
             syncs,
+            notify,
         })
     }
+}
+
+fn parse_notify(mut t: Table<'_>) -> Result<ConfigNotify, ControlError> {
+    for literal in ["url", "secret"] {
+        if t.table.contains_key(literal) {
+            return Err(invalid(
+                t.at(literal),
+                format!("a webhook {literal} is a secret and may not be written in the config file; put it in an environment variable and name that with {literal}_env"),
+            ));
+        }
+    }
+    let name = t.required("name")?;
+    let kind_text = t.required("type")?;
+    let kind = TargetKind::parse(&kind_text)
+        .ok_or_else(|| invalid(t.at("type"), "must be \"webhook\" or \"slack\""))?;
+    let url_env = t.required("url_env")?;
+    if url_env.contains("://") {
+        // Never echoed: a URL written where a variable name goes.
+        return Err(invalid(
+            t.at("url_env"),
+            "holds what looks like a URL (not shown), not the name of a variable",
+        ));
+    }
+    let secret_env = t.string("secret_env")?;
+    if kind == TargetKind::Webhook && secret_env.is_none() {
+        return Err(invalid(
+            t.at("secret_env"),
+            "is required for a webhook (the receiver verifies signatures with it)",
+        ));
+    }
+    let sync = t.string("sync")?;
+    let events = match t.get("events") {
+        None => None,
+        Some(toml::Value::Array(items)) => Some(
+            items
+                .iter()
+                .map(|v| v.as_str().and_then(NotifyEvent::parse))
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| {
+                    invalid(
+                        t.at("events"),
+                        "must list events among failed, recovered, changed, drift_repaired",
+                    )
+                })?,
+        ),
+        Some(_) => return Err(invalid(t.at("events"), "must be an array of event names")),
+    };
+    let dedup_interval = match t.get("dedup_interval") {
+        None => None,
+        Some(toml::Value::Integer(n)) if *n >= 0 => Some(std::time::Duration::from_secs(*n as u64)),
+        Some(_) => {
+            return Err(invalid(
+                t.at("dedup_interval"),
+                "must be a whole number of seconds (0 or more)",
+            ))
+        }
+    };
+    let enabled = t.bool("enabled")?;
+    t.finish()?;
+    Ok(ConfigNotify {
+        name,
+        kind,
+        url_env,
+        secret_env,
+        sync,
+        events,
+        dedup_interval,
+        enabled,
+    })
+}
+
+fn env_secret(path: String, var: &str, what: &str) -> Result<SecretString, ControlError> {
+    match std::env::var(var) {
+        Ok(v) if !v.trim().is_empty() => Ok(SecretString::from(v)),
+        _ => Err(invalid(
+            path,
+            format!("environment variable {var} ({what}) is not set"),
+        )),
+    }
+}
+
+/// Creates or updates the notification targets of the file (after its syncs, which
+/// they may name). The sealed URL and secret are compared, never shown.
+async fn apply_notify(
+    control: &ControlPlane,
+    file: &ConfigFile,
+    report: &mut ConfigReport,
+) -> Result<(), ControlError> {
+    for (i, n) in file.notify.iter().enumerate() {
+        let path = format!("notify[{i}]");
+        let url = env_secret(
+            format!("{path}.url_env"),
+            &n.url_env,
+            &format!("URL of notification target {:?}", n.name),
+        )?;
+        let secret = n
+            .secret_env
+            .as_deref()
+            .map(|var| {
+                env_secret(
+                    format!("{path}.secret_env"),
+                    var,
+                    &format!("signing secret of notification target {:?}", n.name),
+                )
+            })
+            .transpose()?;
+        let relocated = |e: ControlError| match e {
+            ControlError::Invalid { field, message } if !field.starts_with("notify[") => {
+                ControlError::Invalid {
+                    field: format!("{path}.{field}"),
+                    message,
+                }
+            }
+            other => other,
+        };
+        let item = |action, fields| ConfigItem {
+            kind: "notify",
+            name: n.name.clone(),
+            action,
+            fields,
+        };
+        let existing = match control.get_notify_target(&n.name) {
+            Ok(t) => t,
+            Err(ControlError::NotFound { .. }) => {
+                control
+                    .create_notify_target(NewNotifyTarget {
+                        name: n.name.clone(),
+                        kind: n.kind,
+                        url,
+                        secret,
+                        sync: n.sync.clone(),
+                        events: n.events.clone(),
+                        dedup_interval: n.dedup_interval,
+                        is_enabled: n.enabled,
+                    })
+                    .map_err(relocated)?;
+                report.items.push(item(ConfigAction::Created, Vec::new()));
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        if existing.kind != n.kind {
+            return Err(invalid(
+                format!("{path}.type"),
+                format!(
+                    "target {:?} exists as a {} target; remove it first to change its type",
+                    n.name,
+                    existing.kind.as_str()
+                ),
+            ));
+        }
+        let wanted_sync = match &n.sync {
+            Some(s) => Some(control.get_sync(s).map_err(relocated)?.id),
+            None => None,
+        };
+        if wanted_sync != existing.sync_id {
+            return Err(invalid(
+                format!("{path}.sync"),
+                format!(
+                    "target {:?} exists for another sync (or as a default); remove it first to move it",
+                    n.name
+                ),
+            ));
+        }
+        let mut patch = NotifyTargetPatch::default();
+        let mut fields = Vec::new();
+        if !control.notify_target_matches(&existing.id, &url, secret.as_ref())? {
+            patch.url = Some(url);
+            patch.secret = secret;
+            fields.push("url".to_owned());
+        }
+        let events = n
+            .events
+            .clone()
+            .unwrap_or_else(|| vec![NotifyEvent::Failed, NotifyEvent::Recovered]);
+        if events != existing.events {
+            patch.events = Some(events);
+            fields.push("events".to_owned());
+        }
+        let dedup = n
+            .dedup_interval
+            .unwrap_or(super::notify::DEFAULT_DEDUP_INTERVAL);
+        if dedup != existing.dedup_interval {
+            patch.dedup_interval = Some(dedup);
+            fields.push("dedupInterval".to_owned());
+        }
+        let enabled = n.enabled.unwrap_or(true);
+        if enabled != existing.is_enabled {
+            patch.is_enabled = Some(enabled);
+            fields.push("isEnabled".to_owned());
+        }
+        if fields.is_empty() {
+            report.items.push(item(ConfigAction::Unchanged, fields));
+        } else {
+            control
+                .update_notify_target(&existing.id, patch)
+                .map_err(relocated)?;
+            report.items.push(item(ConfigAction::Updated, fields));
+        }
+    }
+    Ok(())
 }
 
 fn token_from_env(index: usize, c: &ConfigConnection) -> Result<SecretString, ControlError> {
@@ -523,6 +767,7 @@ pub async fn apply_config(
             report.items.push(item(ConfigAction::Updated, fields));
         }
     }
+    apply_notify(control, file, &mut report).await?;
     Ok(report)
 }
 
@@ -640,5 +885,40 @@ components = ["web"]
         assert!(e.contains("connections[0].name: must be a string"), "{e}");
         let e = err("[[syncs]]\nname = \"a\"\nconnection = \"c\"\napp = \"x\"");
         assert!(e.contains("syncs[0].source: is required"), "{e}");
+    }
+
+    #[test]
+    fn parses_notify_targets_and_refuses_literal_urls_without_echo() {
+        let file = ConfigFile::parse(
+            "[[notify]]\nname = \"ops\"\ntype = \"webhook\"\nurl_env = \"HOOK_URL\"\nsecret_env = \"HOOK_SECRET\"\nsync = \"web\"\nevents = [\"failed\", \"drift-repaired\"]\ndedup_interval = 60",
+            "/tmp",
+        )
+        .unwrap();
+        let n = &file.notify[0];
+        assert_eq!(n.kind, TargetKind::Webhook);
+        assert_eq!(n.sync.as_deref(), Some("web"));
+        assert_eq!(
+            n.events.as_deref(),
+            Some(&[NotifyEvent::Failed, NotifyEvent::DriftRepaired][..])
+        );
+        assert_eq!(n.dedup_interval, Some(std::time::Duration::from_secs(60)));
+
+        let e = err(
+            "[[notify]]\nname = \"a\"\ntype = \"slack\"\nurl = \"https://hooks.example/CANARY\"",
+        );
+        assert!(e.contains("notify[0].url") && !e.contains("CANARY"), "{e}");
+        let e = err("[[notify]]\nname = \"a\"\ntype = \"slack\"\nurl_env = \"https://hooks.example/CANARY\"");
+        assert!(
+            e.contains("notify[0].url_env") && !e.contains("CANARY"),
+            "{e}"
+        );
+        let e = err("[[notify]]\nname = \"a\"\ntype = \"webhook\"\nurl_env = \"U\"");
+        assert!(e.contains("notify[0].secret_env: is required"), "{e}");
+        let e = err(
+            "[[notify]]\nname = \"a\"\ntype = \"slack\"\nurl_env = \"U\"\nevents = [\"sometimes\"]",
+        );
+        assert!(e.contains("notify[0].events"), "{e}");
+        let e = err("[[notify]]\nname = \"a\"\ntype = \"pager\"\nurl_env = \"U\"");
+        assert!(e.contains("notify[0].type"), "{e}");
     }
 }
