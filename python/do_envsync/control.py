@@ -35,6 +35,10 @@ __all__ = [
     "ConfigReport",
     "Connection",
     "Connections",
+    "Delivery",
+    "Notifications",
+    "NotifyTarget",
+    "NotifyTestResult",
     "SecretSync",
     "SyncRun",
     "Syncs",
@@ -292,6 +296,236 @@ class WatchReport:
         return all(s.get("last_error") is None for s in self.syncs.values())
 
 
+@dataclass(frozen=True)
+class NotifyTarget:
+    """Where run notifications go. The URL is a secret: only `url_masked`
+    (`scheme://host/***`) is ever held here, never the URL or the signing secret."""
+
+    id: str
+    name: str
+    type: str
+    sync_id: str | None
+    sync_name: str | None
+    url_masked: str
+    events: list[str]
+    dedup_interval: int
+    is_enabled: bool
+    created_at: str
+    updated_at: str
+
+    @classmethod
+    def from_dict(cls, t: Mapping[str, Any]) -> NotifyTarget:
+        return cls(
+            id=t["id"],
+            name=t["name"],
+            type=t["type"],
+            sync_id=t.get("syncId"),
+            sync_name=t.get("syncName"),
+            url_masked=t["url"],
+            events=list(t.get("events") or []),
+            dedup_interval=int(t.get("dedupIntervalSecs") or 0),
+            is_enabled=bool(t.get("isEnabled", True)),
+            created_at=t["createdAt"],
+            updated_at=t["updatedAt"],
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> NotifyTarget:
+        return cls.from_dict(json.loads(text))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "type": self.type,
+            "syncId": self.sync_id,
+            "syncName": self.sync_name,
+            "url": self.url_masked,
+            "events": list(self.events),
+            "dedupIntervalSecs": self.dedup_interval,
+            "isEnabled": self.is_enabled,
+            "createdAt": self.created_at,
+            "updatedAt": self.updated_at,
+        }
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One notification of one run to one target: `pending`, `delivered`, `failed`,
+    `deduplicated` (an identical failure was reported within the interval) or `abandoned`
+    (the process ended first)."""
+
+    id: str
+    run_id: str
+    sync_id: str
+    target_id: str
+    target_name: str
+    event: str
+    status: str
+    attempts: int
+    last_error: str | None
+    created_at: str
+    updated_at: str
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Delivery:
+        return cls(
+            id=d["id"],
+            run_id=d["runId"],
+            sync_id=d["syncId"],
+            target_id=d["targetId"],
+            target_name=d["targetName"],
+            event=d["event"],
+            status=d["status"],
+            attempts=int(d.get("attempts") or 0),
+            last_error=d.get("lastError"),
+            created_at=d["createdAt"],
+            updated_at=d["updatedAt"],
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "runId": self.run_id,
+            "syncId": self.sync_id,
+            "targetId": self.target_id,
+            "targetName": self.target_name,
+            "event": self.event,
+            "status": self.status,
+            "attempts": self.attempts,
+            "lastError": self.last_error,
+            "createdAt": self.created_at,
+            "updatedAt": self.updated_at,
+        }
+
+
+@dataclass(frozen=True)
+class NotifyTestResult:
+    """How a test notification went (`last_error` never holds the URL)."""
+
+    delivered: bool
+    attempts: int
+    last_error: str | None
+
+
+class Notifications:
+    """`store.notifications`: run notification targets and their deliveries.
+
+    A target with `sync=None` is the default of every sync. Events: `failed`, `recovered`
+    (first success after failures), `changed`, `drift_repaired`; no-op runs are never
+    reported. Deliveries happen in the background after a run is recorded and never
+    slow or fail it; `flush()` waits for them (a short-lived script calls it before
+    exiting)."""
+
+    def __init__(self, native: Any) -> None:
+        self._native = native
+
+    def create(
+        self,
+        name: str,
+        url: str,
+        *,
+        type: str = "webhook",
+        secret: str | None = None,
+        sync: str | None = None,
+        events: Sequence[str] | None = None,
+        dedup_interval: float | None = None,
+        enabled: bool | None = None,
+    ) -> tuple[NotifyTarget, str | None]:
+        """Stores the target with its URL (and signing secret) sealed by the master key.
+
+        `url` must be `https` (plain `http` only to 127.0.0.1, localhost or [::1]). A
+        webhook created without `secret` gets a generated one, returned here once (only
+        its sealed copy is kept): `(target, generated_secret_or_None)`."""
+        text, generated = self._native.create_notify_target(
+            name,
+            type,
+            url,
+            secret,
+            sync,
+            None if events is None else list(events),
+            dedup_interval,
+            enabled,
+        )
+        return NotifyTarget.from_json(text), generated
+
+    def get(self, id_or_name: str) -> NotifyTarget:
+        return NotifyTarget.from_json(self._native.get_notify_target(id_or_name))
+
+    def list(self) -> list[NotifyTarget]:
+        return [NotifyTarget.from_dict(t) for t in json.loads(self._native.list_notify_targets())]
+
+    def update(
+        self,
+        id_or_name: str,
+        *,
+        name: str | None = None,
+        url: str | None = None,
+        secret: str | None = None,
+        events: Sequence[str] | None = None,
+        dedup_interval: float | None = None,
+        enabled: bool | None = None,
+    ) -> NotifyTarget:
+        """PATCH semantics: only the given fields change. A new URL keeps the signing
+        secret unless a new one is given."""
+        return NotifyTarget.from_json(
+            self._native.update_notify_target(
+                id_or_name,
+                name,
+                url,
+                secret,
+                None if events is None else list(events),
+                dedup_interval,
+                enabled,
+            )
+        )
+
+    def delete(self, id_or_name: str) -> NotifyTarget:
+        """Deletes the target and its delivery records."""
+        return NotifyTarget.from_json(self._native.delete_notify_target(id_or_name))
+
+    def test(self, id_or_name: str) -> NotifyTestResult:
+        """Sends a `test` event now (with retries), recording nothing."""
+        r = json.loads(self._native.test_notify_target(id_or_name))
+        return NotifyTestResult(
+            delivered=bool(r["delivered"]), attempts=int(r["attempts"]), last_error=r["lastError"]
+        )
+
+    def deliveries(
+        self, *, sync: str | None = None, run_id: str | None = None, limit: int | None = None
+    ) -> builtins.list[Delivery]:
+        """Delivery records, newest first: of one sync (id or name), one run, or all."""
+        return [
+            Delivery.from_dict(d)
+            for d in json.loads(self._native.list_deliveries(sync, run_id, limit))
+        ]
+
+    def in_flight(self) -> int:
+        """Background deliveries still running."""
+        n: int = self._native.notifications_in_flight()
+        return n
+
+    def flush(self, timeout: float = 10.0) -> int:
+        """Waits up to `timeout` seconds for background deliveries; those still running
+        then are recorded as `abandoned`. Returns how many were left."""
+        n: int = self._native.flush_notifications(timeout)
+        return n
+
+    def configure(
+        self,
+        *,
+        timeout: float | None = None,
+        max_attempts: int | None = None,
+        backoff: float | None = None,
+    ) -> None:
+        """Delivery settings of this store object: per-attempt `timeout` (s, default 10),
+        `max_attempts` (default 4), first `backoff` (s, default 0.5, doubled with jitter)."""
+        self._native.set_notify_settings(timeout, max_attempts, backoff)
+
+    def __iter__(self) -> Any:
+        return iter(self.list())
+
+
 class Connections:
     """`store.connections`: DigitalOcean API connections."""
 
@@ -498,6 +732,13 @@ class Syncs:
     def history(self, id_or_name: str, limit: int | None = None) -> builtins.list[SyncRun]:
         """The sync's runs, newest first."""
         return [SyncRun.from_dict(r) for r in json.loads(self._native.history(id_or_name, limit))]
+
+    def deliveries(self, id_or_name: str, limit: int | None = None) -> builtins.list[Delivery]:
+        """The notifications of the sync's runs (status, attempts, last error), newest first."""
+        return [
+            Delivery.from_dict(d)
+            for d in json.loads(self._native.list_deliveries(id_or_name, None, limit))
+        ]
 
     def __iter__(self) -> Any:
         return iter(self.list())

@@ -20,7 +20,7 @@ from . import _native
 from .display import plan_html, plan_table, result_summary
 
 if TYPE_CHECKING:
-    from .control import ConfigReport, Connections, Syncs, WatchReport
+    from .control import ConfigReport, Connections, Notifications, Syncs, WatchReport
 
 __all__ = [
     "AsyncSyncPlan",
@@ -67,6 +67,13 @@ class Store(_native.Store):
         from .control import Connections
 
         return Connections(self._control)
+
+    @property
+    def notifications(self) -> Notifications:
+        """Run notification targets (webhook URLs sealed at rest) and their deliveries."""
+        from .control import Notifications
+
+        return Notifications(self._control)
 
     @property
     def syncs(self) -> Syncs:

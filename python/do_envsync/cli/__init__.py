@@ -27,8 +27,8 @@ from ..errors import (
     SyncDisabledError,
     SyncRunError,
 )
-from . import adhoc, apps, config, connections, demo, emulator, syncs, watch
-from ._common import CliError
+from . import adhoc, apps, config, connections, demo, emulator, notify, syncs, watch
+from ._common import CliError, flush_notifications
 
 __all__ = ["main"]
 
@@ -69,7 +69,7 @@ def _parser() -> argparse.ArgumentParser:
         "applied, when it exists, before syncs run/plan/remove-secrets and watch)",
     )
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for module in (apps, adhoc, connections, syncs, watch, config, emulator, demo):
+    for module in (apps, adhoc, connections, syncs, notify, watch, config, emulator, demo):
         module.register(sub)
     return p
 
@@ -92,7 +92,12 @@ def _one_line(err: BaseException) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        code: int = args.func(args)
+        try:
+            code: int = args.func(args)
+        finally:
+            # Runs report in the background; a short-lived process gives them a bounded
+            # time to finish once the command's own output is out.
+            flush_notifications()
         return code
     except _ERRORS as err:
         print(f"do-envsync: error: {_one_line(err)}", file=sys.stderr)

@@ -84,6 +84,7 @@ def store(args: argparse.Namespace, *, apply_config: bool = False) -> Store:
     `syncs plan`, `syncs remove-secrets`, `watch`), so reading or editing the store never
     depends on the file or undoes an edit made with the CLI."""
     st = Store(args.state)
+    _OPENED.append(st)
     config = getattr(args, "config", None)
     discovered = False
     if config is None and apply_config and os.path.exists("do-envsync.toml"):
@@ -96,6 +97,34 @@ def store(args: argparse.Namespace, *, apply_config: bool = False) -> Store:
             if item.get("action") != "unchanged":
                 note(f"{config}: {item['kind']} {item['name']} {item['action']}")
     return st
+
+
+_OPENED: list[Store] = []
+NOTIFY_WAIT = 10.0
+"""Seconds a command waits at exit for notifications still being delivered
+(`$DO_ENVSYNC_NOTIFY_WAIT` sets another bound)."""
+
+
+def flush_notifications() -> None:
+    """Waits (bounded) for the background deliveries of the stores this command opened;
+    those still running then are recorded as `abandoned`, and stderr says so."""
+    try:
+        wait = float(os.environ.get("DO_ENVSYNC_NOTIFY_WAIT", NOTIFY_WAIT))
+    except ValueError:
+        wait = NOTIFY_WAIT
+    while _OPENED:
+        st = _OPENED.pop()
+        if "_native_control" not in st.__dict__:
+            continue  # no control plane opened: nothing was run
+        notifications = st.notifications
+        if notifications.in_flight() == 0:
+            continue
+        left = notifications.flush(max(wait, 0.0))
+        if left:
+            note(
+                f"do-envsync: {left} notification(s) still being delivered after {wait:g}s "
+                "were abandoned (see do-envsync notify deliveries)"
+            )
 
 
 def print_json(data: Any) -> None:
