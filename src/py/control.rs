@@ -16,11 +16,12 @@ use super::runtime::runtime;
 use super::sync::{store_err, sync_err, NativeSyncPlan, Store};
 use crate::control::watch::{self, WatchSettings};
 use crate::control::{
-    ConnectionPatch, ControlError, ControlPlane, NewConnection, NewSync, RunSettings, SyncPatch,
-    SyncRun,
+    ConnectionPatch, ControlError, ControlPlane, NewConnection, NewNotifyTarget, NewSync,
+    NotifyEvent, NotifyTargetPatch, RunSettings, SyncPatch, SyncRun, TargetKind,
 };
 use crate::sources::{SourceError, SourceSpec};
 use crate::sync::Engine;
+use secrecy::{ExposeSecret, SecretString};
 
 /// Whether a failure happened while configuring (a bad source is then a configuration
 /// error) or while running (a source that fails to read is a `SourceError`).
@@ -519,6 +520,160 @@ impl NativeControl {
         }
     }
 
+    /// Creates a notification target: (target JSON, generated signing secret or None).
+    #[pyo3(signature = (name, kind, url, secret, sync, events, dedup_interval, enabled))]
+    #[allow(clippy::too_many_arguments)]
+    fn create_notify_target(
+        &self,
+        py: Python<'_>,
+        name: String,
+        kind: &str,
+        url: String,
+        secret: Option<String>,
+        sync: Option<String>,
+        events: Option<Vec<String>>,
+        dedup_interval: Option<f64>,
+        enabled: Option<bool>,
+    ) -> PyResult<(String, Option<String>)> {
+        let kind = TargetKind::parse(kind).ok_or_else(|| {
+            control_err(
+                ControlError::Invalid {
+                    field: "type".into(),
+                    message: format!("{kind:?} is not one of webhook, slack"),
+                },
+                Phase::Configure,
+            )
+        })?;
+        let mut input = NewNotifyTarget::new(name, kind, url);
+        input.secret = secret.map(SecretString::from);
+        input.sync = sync;
+        input.events = events.as_deref().map(notify_events).transpose()?;
+        input.dedup_interval = dedup_interval
+            .map(|d| secs(d, "dedup_interval"))
+            .transpose()?;
+        input.is_enabled = enabled;
+        let (target, generated) = py
+            .detach(|| self.inner.create_notify_target(input))
+            .map_err(|e| control_err(e, Phase::Configure))?;
+        Ok((
+            target.to_json().to_string(),
+            generated.map(|s| s.expose_secret().to_owned()),
+        ))
+    }
+
+    fn get_notify_target(&self, py: Python<'_>, id_or_name: &str) -> PyResult<String> {
+        py.detach(|| self.inner.get_notify_target(id_or_name))
+            .map(|t| t.to_json().to_string())
+            .map_err(|e| control_err(e, Phase::Configure))
+    }
+
+    fn list_notify_targets(&self, py: Python<'_>) -> PyResult<String> {
+        let list = py
+            .detach(|| self.inner.list_notify_targets())
+            .map_err(|e| control_err(e, Phase::Configure))?;
+        Ok(Value::Array(list.iter().map(|t| t.to_json()).collect()).to_string())
+    }
+
+    #[pyo3(signature = (id_or_name, name, url, secret, events, dedup_interval, enabled))]
+    #[allow(clippy::too_many_arguments)]
+    fn update_notify_target(
+        &self,
+        py: Python<'_>,
+        id_or_name: &str,
+        name: Option<String>,
+        url: Option<String>,
+        secret: Option<String>,
+        events: Option<Vec<String>>,
+        dedup_interval: Option<f64>,
+        enabled: Option<bool>,
+    ) -> PyResult<String> {
+        let patch = NotifyTargetPatch {
+            name,
+            url: url.map(SecretString::from),
+            secret: secret.map(SecretString::from),
+            events: events.as_deref().map(notify_events).transpose()?,
+            dedup_interval: dedup_interval
+                .map(|d| secs(d, "dedup_interval"))
+                .transpose()?,
+            is_enabled: enabled,
+        };
+        py.detach(|| self.inner.update_notify_target(id_or_name, patch))
+            .map(|t| t.to_json().to_string())
+            .map_err(|e| control_err(e, Phase::Configure))
+    }
+
+    fn delete_notify_target(&self, py: Python<'_>, id_or_name: &str) -> PyResult<String> {
+        py.detach(|| self.inner.delete_notify_target(id_or_name))
+            .map(|t| t.to_json().to_string())
+            .map_err(|e| control_err(e, Phase::Configure))
+    }
+
+    /// Sends a test event now: `{"delivered", "attempts", "lastError"}`.
+    fn test_notify_target(&self, py: Python<'_>, id_or_name: String) -> PyResult<String> {
+        let cp = self.inner.clone();
+        let outcome = block(py, Phase::Configure, async move {
+            cp.test_notify_target(&id_or_name).await
+        })?;
+        Ok(serde_json::json!({
+            "delivered": outcome.delivered,
+            "attempts": outcome.attempts,
+            "lastError": outcome.last_error,
+        })
+        .to_string())
+    }
+
+    #[pyo3(signature = (sync=None, run_id=None, limit=None))]
+    fn list_deliveries(
+        &self,
+        py: Python<'_>,
+        sync: Option<String>,
+        run_id: Option<String>,
+        limit: Option<usize>,
+    ) -> PyResult<String> {
+        let list = py
+            .detach(|| {
+                self.inner
+                    .list_deliveries(sync.as_deref(), run_id.as_deref(), limit)
+            })
+            .map_err(|e| control_err(e, Phase::Configure))?;
+        Ok(Value::Array(list.iter().map(|d| d.to_json()).collect()).to_string())
+    }
+
+    /// Waits up to `timeout` seconds for background deliveries; returns how many were left
+    /// (recorded as abandoned).
+    fn flush_notifications(&self, py: Python<'_>, timeout: f64) -> PyResult<usize> {
+        let timeout = secs(timeout, "timeout")?;
+        let cp = self.inner.clone();
+        block(py, Phase::Configure, async move {
+            Ok(cp.flush_notifications(timeout).await)
+        })
+    }
+
+    fn notifications_in_flight(&self) -> usize {
+        self.inner.notifications_in_flight()
+    }
+
+    #[pyo3(signature = (timeout=None, max_attempts=None, backoff=None))]
+    fn set_notify_settings(
+        &self,
+        timeout: Option<f64>,
+        max_attempts: Option<u32>,
+        backoff: Option<f64>,
+    ) -> PyResult<()> {
+        let mut s = self.inner.notify_settings();
+        if let Some(t) = timeout {
+            s.timeout = secs(t, "timeout")?;
+        }
+        if let Some(n) = max_attempts {
+            s.max_attempts = n.max(1);
+        }
+        if let Some(b) = backoff {
+            s.backoff = secs(b, "backoff")?;
+        }
+        self.inner.set_notify_settings(s);
+        Ok(())
+    }
+
     fn __repr__(&self) -> String {
         format!("NativeControl(store={:?})", self.inner.store().path())
     }
@@ -542,6 +697,25 @@ fn report_json(report: &watch::WatchReport) -> Value {
         );
     }
     Value::Object(out)
+}
+
+fn notify_events(names: &[String]) -> PyResult<Vec<NotifyEvent>> {
+    names
+        .iter()
+        .map(|n| {
+            NotifyEvent::parse(n).ok_or_else(|| {
+                control_err(
+                    ControlError::Invalid {
+                        field: "events".into(),
+                        message: format!(
+                            "{n:?} is not one of failed, recovered, changed, drift_repaired"
+                        ),
+                    },
+                    Phase::Configure,
+                )
+            })
+        })
+        .collect()
 }
 
 /// Reads a source once (the CLI's ad hoc `plan`/`apply`): key -> value, in order.
