@@ -27,7 +27,10 @@ def register(sub: Any) -> None:
     cfg = sub.add_parser("config", help="the do-envsync.toml config file").add_subparsers(
         dest="config_command", required=True
     )
-    p = cfg.add_parser("apply", help="create or update its connections, syncs and notification targets (idempotent)")
+    p = cfg.add_parser(
+        "apply",
+        help="create or update its connections, syncs and notification targets (idempotent)",
+    )
     p.add_argument("path", nargs="?", default="do-envsync.toml")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_apply)
