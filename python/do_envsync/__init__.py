@@ -12,7 +12,7 @@ from __future__ import annotations
 from . import models, sources
 from ._native import __version__
 from .client import AsyncClient, Client, RateLimit
-from .control import Connection, SecretSync, SyncRun
+from .control import Connection, Delivery, NotifyTarget, SecretSync, SyncRun
 from .errors import (
     AlreadyExistsError,
     AuthenticationError,
@@ -59,6 +59,7 @@ __all__ = [
     "ConnectionInUseError",
     "DatabaseCredentialsScopeError",
     "DecodeError",
+    "Delivery",
     "DeploymentInProgressError",
     "DigitalOceanError",
     "EnvChange",
@@ -67,6 +68,7 @@ __all__ = [
     "LockTimeoutError",
     "MasterKeyError",
     "NotFoundError",
+    "NotifyTarget",
     "ObjectNotFoundError",
     "PermissionDeniedError",
     "RateLimit",
