@@ -99,6 +99,18 @@ const MIGRATIONS: &[(i64, &str)] = &[
     -- deployment in flight without waiting for it (if_deploying).
     ALTER TABLE apps ADD COLUMN last_deployment_id TEXT;",
     ),
+    (
+        // Issue 13 (`serve`); renumber with this one line when merging.
+        5,
+        "-- API keys of `do-envsync serve`: a hash of each key, never the key.
+    CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY NOT NULL,
+        name TEXT NOT NULL UNIQUE,
+        key_hash TEXT NOT NULL CHECK (length(key_hash) = 64),
+        created_at INTEGER NOT NULL,
+        last_used_at INTEGER
+    );",
+    ),
 ];
 
 /// The newest schema version this build knows.
