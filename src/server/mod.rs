@@ -247,7 +247,7 @@ async fn method_not_allowed(req: Request) -> ApiError {
     )
 }
 
-/// `Authorization: Bearer <key>` against the stored keys. A failure waits
+/// `Authorization: Bearer <key>` against the stored keys. A wrong key waits
 /// [`AUTH_FAILURE_DELAY`] in a single lane before it is answered.
 async fn authenticate(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let presented = req
@@ -260,6 +260,7 @@ async fn authenticate(State(state): State<AppState>, req: Request, next: Next) -
                 .eq_ignore_ascii_case("bearer")
                 .then(|| key.trim().to_owned())
         });
+    let guessed = presented.is_some();
     let verified = match presented {
         Some(key) => {
             let store = state.control().store().clone();
@@ -274,8 +275,11 @@ async fn authenticate(State(state): State<AppState>, req: Request, next: Next) -
     match verified {
         Some(_) => next.run(req).await,
         None => {
-            let _lane = state.inner.auth_failures.lock().await;
-            tokio::time::sleep(AUTH_FAILURE_DELAY).await;
+            // A request without a key guesses nothing: answered at once.
+            if guessed {
+                let _lane = state.inner.auth_failures.lock().await;
+                tokio::time::sleep(AUTH_FAILURE_DELAY).await;
+            }
             ApiError::unauthorized().into_response()
         }
     }
