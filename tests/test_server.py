@@ -12,6 +12,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -47,7 +48,7 @@ class Server:
     log: Path
     proc: subprocess.Popen[bytes]
     emu: Emulator
-    inf: InfisicalStandIn
+    inf: InfisicalStandIn | None
     answers: list[str]
 
     def call(
@@ -117,7 +118,7 @@ def _start(
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        found = re.search(r"listening on (http://\S+)", log.read_text())
+        found = re.search(r"listening on (https?://\S+)", log.read_text())
         if found:
             return proc, found.group(1)
         assert proc.poll() is None, log.read_text()
@@ -226,6 +227,7 @@ def test_auth_is_required_on_every_api_route(server: Server) -> None:
 
 def test_seed_requests_then_sync_puts_once(server: Server) -> None:
     emu, inf = server.emu, server.inf
+    assert inf is not None
     app = emu.seed_app(make_spec("do-todo-app"))
     inf.set_secret("dev", "/app-secrets", "STRIPE_KEY", SECRET_VALUE)
     inf.set_secret("dev", "/app-secrets", "MODE", "fast")
@@ -542,3 +544,123 @@ def test_schemathesis_finds_no_5xx_and_no_schema_violation(server: Server) -> No
     )
     report = out.stdout.replace(server.key, "[KEY]")
     assert out.returncode == 0, report[-4000:]
+
+
+def _wait_for(predicate: Any, what: str, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_auto_sync_runs_new_syncs_and_follows_file_changes(server: Server, tmp_path: Path) -> None:
+    emu = server.emu
+    app = emu.seed_app(make_spec("auto-app"))
+    conn = _connection(server, "conn-auto")
+    dotenv = tmp_path / "auto.env"
+    dotenv.write_text("FLAG=one\n")
+    sync = server.ok(
+        "POST",
+        SYNCS,
+        {
+            "name": "auto-sync",
+            "connectionId": conn["id"],
+            "destinationConfig": {"appId": app["id"], "appName": "auto-app"},
+            "syncOptions": {"keySchema": "AUTO_{{secretKey}}", "defaultType": "GENERAL"},
+            "source": {"type": "dotenv", "path": str(dotenv)},
+        },
+    )["secretSync"]
+    assert sync["isAutoSyncEnabled"] is True
+    # No sync-secrets call: the server's scheduler runs it.
+    _wait_for(lambda: _envs(emu, app["id"]).get("AUTO_FLAG") == "one", "the first auto-sync")
+    dotenv.write_text("FLAG=two\n")
+    _wait_for(lambda: _envs(emu, app["id"]).get("AUTO_FLAG") == "two", "the file-change run")
+    status = server.ok("GET", f"{SYNCS}/{sync['id']}")["secretSync"]
+    assert status["syncStatus"] == "succeeded" and status["lastSyncedAt"]
+    metrics = server.call("GET", "/metrics", key=None).text
+    assert re.search(
+        r'do_envsync_sync_runs_total\{kind="sync",trigger="auto",status="succeeded"\} [1-9]',
+        metrics,
+    )
+    # Turning auto-sync off stops the runs.
+    server.ok("PATCH", f"{SYNCS}/{sync['id']}", {"syncOptions": {"autoSyncEnabled": False}})
+    server.ok("DELETE", f"{SYNCS}/{sync['id']}")
+    server.ok("DELETE", f"{CONNECTIONS}/{conn['id']}")
+
+
+def test_sigterm_lets_the_run_in_flight_finish(tmp_path: Path) -> None:
+    state, log = tmp_path / "f.db", tmp_path / "f.log"
+    env = {k: v for k, v in os.environ.items() if k != "DO_ENVSYNC_STATE"}
+    key = _cli(state, "serve", "keys", "create", "t", env=env).strip()
+    CANARY_LITERALS.add(key)
+    with Emulator(phase_duration=0.02) as emu:
+        CANARY_LITERALS.add(emu.token)
+        app = emu.seed_app(make_spec("slow-app"))
+        proc, base = _start(state, log, env, "--no-auto-sync")
+        srv = Server(base, key, state, log, proc, emu, None, [])
+        conn = _connection(srv, "slow")
+        sync = srv.ok(
+            "POST",
+            SYNCS,
+            {
+                "name": "slow-sync",
+                "connectionId": conn["id"],
+                "destinationConfig": {"appId": app["id"], "appName": "slow-app"},
+                "syncOptions": {"keySchema": "SLOW_{{secretKey}}"},
+                "source": {"type": "command", "command": "sleep 1; echo SLOW=1"},
+            },
+        )["secretSync"]
+        answers: list[Answer] = []
+        caller = threading.Thread(
+            target=lambda: answers.append(srv.call("POST", f"{SYNCS}/{sync['id']}/sync-secrets"))
+        )
+        caller.start()
+        time.sleep(0.4)  # the command is running
+        proc.send_signal(signal.SIGTERM)
+        caller.join(timeout=30)
+        assert proc.wait(timeout=30) == 0
+        assert answers and answers[0].status == 200, answers
+        assert answers[0].body["secretSync"]["syncStatus"] == "succeeded"
+        assert "SLOW_SLOW" in _envs(emu, app["id"])
+
+
+def test_tls(tmp_path: Path) -> None:
+    import ssl
+
+    cert, pkey = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            str(pkey),
+            "-out",
+            str(cert),
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+        ],
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )
+    env = {k: v for k, v in os.environ.items() if k != "DO_ENVSYNC_STATE"}
+    proc, base = _start(
+        tmp_path / "t.db", tmp_path / "t.log", env, "--tls-cert", str(cert), "--tls-key", str(pkey)
+    )
+    try:
+        assert base.startswith("https://")
+        ctx = ssl.create_default_context(cafile=str(cert))
+        ctx.check_hostname = False
+        with urllib.request.urlopen(base + "/healthz", context=ctx, timeout=10) as r:
+            assert json.loads(r.read())["status"] == "ok"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
