@@ -664,3 +664,8 @@ def test_tls(tmp_path: Path) -> None:
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
+
+
+# Left for after the PostgreSQL backend (issue 12) merges: two `serve` processes on one
+# PostgreSQL store with auto-sync on, each source change synced exactly once (the
+# scheduler's due runs claimed through the store). On SQLite one server per state file.
