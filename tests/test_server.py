@@ -541,6 +541,7 @@ def test_schemathesis_finds_no_5xx_and_no_schema_violation(server: Server) -> No
         capture_output=True,
         text=True,
         timeout=120,
+        cwd=server.state.parent,  # its .schemathesis/ folder goes there
     )
     report = out.stdout.replace(server.key, "[KEY]")
     assert out.returncode == 0, report[-4000:]
