@@ -85,15 +85,4 @@ impl Store {
             .map_err(self.sql())?;
         Ok(n == 1)
     }
-
-    /// Records a successful use (at most a timestamp; best effort for callers).
-    pub fn touch_api_key(&self, id: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
-        let conn = self.conn();
-        conn.execute(
-            "UPDATE api_keys SET last_used_at = ?2 WHERE id = ?1",
-            params![id, at.timestamp_micros()],
-        )
-        .map_err(self.sql())?;
-        Ok(())
-    }
 }
