@@ -5,6 +5,7 @@ pub mod emulator;
 pub mod models;
 #[cfg(feature = "python")]
 mod py;
+pub mod server;
 pub mod sources;
 pub mod store;
 pub mod sync;

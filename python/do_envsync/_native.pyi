@@ -20,12 +20,16 @@ __all__ = [
     "Store",
     "__debug_build__",
     "__version__",
+    "api_key_create",
+    "api_key_list",
+    "api_key_revoke",
     "check_model",
     "decode_error",
     "has_long_digit_run",
     "operations",
     "plan_offline",
     "read_source",
+    "serve",
     "spec_json_to_yaml",
     "spec_yaml_to_json",
 ]
@@ -492,3 +496,18 @@ class NativeControl:
 def has_long_digit_run(body: bytes) -> bool: ...
 def decode_error(body: bytes) -> DecodeError: ...
 def read_source(source_json: str, base_dir: str | PathLike[str]) -> list[tuple[str, str]]: ...
+def serve(
+    store: Store,
+    bind: str,
+    tls_cert: str | PathLike[str] | None,
+    tls_key: str | PathLike[str] | None,
+    insecure_behind_proxy: bool,
+    infisical_url: str | None,
+    auto_sync: bool,
+    poll_interval: float,
+    on_ready: Callable[[str, bool], object] | None,
+    should_stop: Callable[[], bool] | None,
+) -> None: ...
+def api_key_create(store: Store, name: str) -> tuple[str, str]: ...
+def api_key_list(store: Store) -> str: ...
+def api_key_revoke(store: Store, name: str) -> None: ...

@@ -33,7 +33,12 @@ pub struct ClientBuilder {
     user_agent_suffix: Option<String>,
     pacing: PacingConfig,
     max_pages: usize,
+    observer: Option<ResponseObserver>,
 }
+
+/// Called with the HTTP status of every response received (each attempt, retries
+/// included), e.g. to count requests and 429s for metrics. Keep it quick.
+pub type ResponseObserver = Arc<dyn Fn(u16) + Send + Sync>;
 
 impl Default for ClientBuilder {
     fn default() -> Self {
@@ -46,6 +51,7 @@ impl Default for ClientBuilder {
             user_agent_suffix: None,
             pacing: PacingConfig::default(),
             max_pages: DEFAULT_MAX_PAGES,
+            observer: None,
         }
     }
 }
@@ -128,6 +134,12 @@ impl ClientBuilder {
     /// Pages a single listing may fetch before failing with `Error::PageLimit` (default 1000).
     pub fn max_pages(mut self, max_pages: usize) -> Self {
         self.max_pages = max_pages;
+        self
+    }
+
+    /// Sets the [`ResponseObserver`] (clients built from this builder share it).
+    pub fn observer(mut self, observer: ResponseObserver) -> Self {
+        self.observer = Some(observer);
         self
     }
 
@@ -221,6 +233,7 @@ impl ClientBuilder {
                 retry: self.retry,
                 pacer: Pacer::new(self.pacing),
                 max_pages: self.max_pages,
+                observer: self.observer,
             }),
         })
     }

@@ -16,8 +16,8 @@ mod urls;
 
 pub use apps::*;
 pub use config::{
-    ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_PAGES, DEFAULT_TIMEOUT,
-    TOKEN_ENV_VARS,
+    ClientBuilder, ResponseObserver, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_PAGES,
+    DEFAULT_TIMEOUT, TOKEN_ENV_VARS,
 };
 pub use db_scope::{DatabaseScopeError, DATABASE_CREDENTIALS_SCOPE, DATABASE_PASSWORD_MESSAGE};
 pub use error::{ApiError, Error, TransportKind};

@@ -32,6 +32,7 @@ pub(crate) struct Inner {
     pub retry: RetryConfig,
     pub pacer: Pacer,
     pub max_pages: usize,
+    pub observer: Option<super::config::ResponseObserver>,
 }
 
 impl fmt::Debug for Client {
@@ -233,6 +234,9 @@ impl Client {
             }
         };
         let status = response.status().as_u16();
+        if let Some(observer) = &self.inner.observer {
+            observer(status);
+        }
         let observed = permit.observe(status, response.headers());
         let headers = response.headers().clone();
         let request_id = request_id(&headers);

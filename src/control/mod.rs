@@ -93,6 +93,17 @@ impl ControlPlane {
         Self::open_with(store, key, ClientBuilder::new())
     }
 
+    /// Like [`open`](Self::open) (the same master key resolution) with `client_template`'s
+    /// settings for every connection's client (e.g. a response observer for metrics).
+    pub fn open_with_client(
+        store: Arc<Store>,
+        client_template: ClientBuilder,
+    ) -> Result<Self, ControlError> {
+        let may_create = !store.has_master_key_check()?;
+        let key = MasterKey::resolve(store.path(), may_create)?;
+        Self::open_with(store, key, client_template)
+    }
+
     /// Like [`open`](Self::open) with an explicit key and client settings (retries,
     /// timeouts, pacing) used for every connection's client.
     pub fn open_with(

@@ -8,6 +8,7 @@ mod emulator;
 mod errors;
 mod models;
 mod runtime;
+mod server;
 mod sync;
 
 // Rust's allocations in the extension (plans, JSON, HTTP) go through mimalloc: many small
@@ -31,6 +32,10 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<control::NativeControl>()?;
     m.add_class::<emulator::InfisicalStandIn>()?;
     m.add_function(wrap_pyfunction!(control::read_source, m)?)?;
+    m.add_function(wrap_pyfunction!(server::serve, m)?)?;
+    m.add_function(wrap_pyfunction!(server::api_key_create, m)?)?;
+    m.add_function(wrap_pyfunction!(server::api_key_list, m)?)?;
+    m.add_function(wrap_pyfunction!(server::api_key_revoke, m)?)?;
     m.add_function(wrap_pyfunction!(models::check_model, m)?)?;
     m.add_function(wrap_pyfunction!(models::spec_yaml_to_json, m)?)?;
     m.add_function(wrap_pyfunction!(models::spec_json_to_yaml, m)?)?;

@@ -17,6 +17,7 @@
 //! the `EV[...]` ciphertexts DigitalOcean returned; connection tokens and source
 //! secrets of the control plane are sealed with the master key.
 
+pub mod api_keys;
 pub mod connections;
 pub mod crypto;
 mod files;
@@ -40,6 +41,7 @@ use crate::sync::fingerprint::{Fingerprinter, FINGERPRINT_KEY_LEN};
 use crate::sync::state::is_ev_string;
 pub use crate::sync::{Origin, StateRecord};
 use crate::sync::{Scope, VarType};
+pub use api_keys::ApiKeyRecord;
 pub use connections::ConnectionRecord;
 pub use lock::AppLock;
 pub use notify::{DeliveryRecord, NotifyTargetRecord};

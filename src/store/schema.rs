@@ -100,6 +100,17 @@ const MIGRATIONS: &[(i64, &str)] = &[
     ALTER TABLE apps ADD COLUMN last_deployment_id TEXT;",
     ),
     (4, super::notify::MIGRATION),
+    (
+        5,
+        "-- API keys of `do-envsync serve`: a hash of each key, never the key.
+    CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY NOT NULL,
+        name TEXT NOT NULL UNIQUE,
+        key_hash TEXT NOT NULL CHECK (length(key_hash) = 64),
+        created_at INTEGER NOT NULL,
+        last_used_at INTEGER
+    );",
+    ),
 ];
 
 /// The newest schema version this build knows.

@@ -27,7 +27,7 @@ from ..errors import (
     SyncDisabledError,
     SyncRunError,
 )
-from . import adhoc, apps, config, connections, demo, emulator, notify, syncs, watch
+from . import adhoc, apps, config, connections, demo, emulator, notify, serve, syncs, watch
 from ._common import CliError, flush_notifications
 
 __all__ = ["main"]
@@ -69,7 +69,7 @@ def _parser() -> argparse.ArgumentParser:
         "applied, when it exists, before syncs run/plan/remove-secrets and watch)",
     )
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for module in (apps, adhoc, connections, syncs, notify, watch, config, emulator, demo):
+    for module in (apps, adhoc, connections, syncs, notify, watch, serve, config, emulator, demo):
         module.register(sub)
     return p
 
