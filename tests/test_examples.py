@@ -3,6 +3,7 @@ say."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -43,3 +44,35 @@ def test_list_apps_example() -> None:
     )
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip()
+
+
+def test_notebook_example_runs_and_shows_tables_without_values() -> None:
+    """examples/notebook.ipynb, executed by a real kernel: it never goes stale."""
+    import nbclient
+    import nbformat
+
+    nb = nbformat.read(EXAMPLES / "notebook.ipynb", as_version=4)
+    nbclient.NotebookClient(
+        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(EXAMPLES)}}
+    ).execute()
+    html = [
+        out["data"]["text/html"]
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for out in cell.get("outputs", [])
+        if "text/html" in out.get("data", {})
+    ]
+    joined = "\n".join(html)
+    # The app, the plan, the result, the drift plan and its repair, the fleet, the history.
+    assert len(html) == 8, len(html)
+    assert "notebook-shop" in joined and "do-envsync-plan" in joined
+    assert "drift" in joined and "no-such-app" in joined and "succeeded" in joined
+    # Every output (HTML, text, stderr), not the sources, which hold the example's values.
+    everything = json.dumps([c.get("outputs", []) for c in nb.cells])
+    for value in (
+        "notebook-password-1",
+        "notebook-token-1",
+        "notebook-session-key",
+        "changed-in-the-control-panel",
+    ):
+        assert value not in everything

@@ -185,6 +185,15 @@ class Model:
     def _is_masked(self, key: str) -> bool:
         return key in self._secrets
 
+    def _repr_html_(self) -> str:
+        """A masked HTML view for Jupyter (an app: name, region, components, env counts,
+        live URL, deployment phase; other models: their top-level fields)."""
+        from .display import app_html, model_html
+
+        if self._schema == "app":
+            return app_html(self._data)
+        return model_html(type(self).__name__, self._data, self._fields, self._is_masked)
+
     def __repr__(self) -> str:
         parts: list[str] = []
         documented: set[str] = set()

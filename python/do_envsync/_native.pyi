@@ -29,6 +29,7 @@ __all__ = [
     "operations",
     "plan_offline",
     "read_source",
+    "refresh_logging",
     "serve",
     "spec_json_to_yaml",
     "spec_yaml_to_json",
@@ -495,6 +496,7 @@ class NativeControl:
 
 def has_long_digit_run(body: bytes) -> bool: ...
 def decode_error(body: bytes) -> DecodeError: ...
+def refresh_logging() -> None: ...
 def read_source(source_json: str, base_dir: str | PathLike[str]) -> list[tuple[str, str]]: ...
 def serve(
     store: Store,

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ._transport import loads
-from .display import run_summary, runs_html
+from .display import run_summary, runs_html, runs_table
 from .models import App
 
 if TYPE_CHECKING:
@@ -261,6 +261,16 @@ class SyncRun:
 
     def _repr_html_(self) -> str:
         return runs_html([self])
+
+
+class RunList(list[SyncRun]):
+    """A plain list of runs that Jupyter shows as a table (and `str()` as a text one)."""
+
+    def __str__(self) -> str:
+        return runs_table(self)
+
+    def _repr_html_(self) -> str:
+        return runs_html(self)
 
 
 @dataclass(frozen=True)
@@ -729,9 +739,11 @@ class Syncs:
         """Removes the keys the sync created and restores the ones it adopted."""
         return SyncRun.from_json(self._native.remove_secrets(id_or_name, wait, lock_timeout))
 
-    def history(self, id_or_name: str, limit: int | None = None) -> builtins.list[SyncRun]:
-        """The sync's runs, newest first."""
-        return [SyncRun.from_dict(r) for r in json.loads(self._native.history(id_or_name, limit))]
+    def history(self, id_or_name: str, limit: int | None = None) -> RunList:
+        """The sync's runs, newest first (a list, shown as a table in Jupyter)."""
+        return RunList(
+            SyncRun.from_dict(r) for r in json.loads(self._native.history(id_or_name, limit))
+        )
 
     def deliveries(self, id_or_name: str, limit: int | None = None) -> builtins.list[Delivery]:
         """The notifications of the sync's runs (status, attempts, last error), newest first."""

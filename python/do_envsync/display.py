@@ -9,15 +9,19 @@ escaped for HTML, since a spec is data written by someone else.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Sequence
-from typing import Protocol
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Protocol
 
 __all__ = [
     "EnvChangeLike",
     "SyncResultLike",
+    "app_html",
+    "fleet_html",
+    "model_html",
     "plan_html",
     "plan_summary",
     "plan_table",
+    "result_html",
     "result_summary",
     "run_summary",
     "runs_html",
@@ -290,3 +294,162 @@ def runs_html(runs: Sequence[SyncRunLike]) -> str:
         cells[2] = f"<span style='color:{color};font-weight:600'>{cells[2]}</span>"
         body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+_CELL = "padding:2px 10px;text-align:left;border-bottom:1px solid #ddd"
+
+
+def _html_table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    """A table of already escaped cells, inline styles only."""
+    head = "".join(f'<th style="{_CELL};border-bottom:2px solid #999">{h}</th>' for h in headers)
+    body = "".join(
+        "<tr>" + "".join(f'<td style="{_CELL}">{c}</td>' for c in row) + "</tr>" for row in rows
+    )
+    return (
+        '<table style="border-collapse:collapse;margin:4px 0">'
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    )
+
+
+def _keys_html(keys: Sequence[str]) -> str:
+    return ", ".join(f"<code>{html.escape(k)}</code>" for k in keys) or "—"
+
+
+def result_html(result: SyncResultLike) -> str:
+    """A sync result for Jupyter: its summary line, then the keys per action (names only)."""
+    esc = html.escape
+    app_id = getattr(result, "app_id", "")
+    rows = [
+        (esc(action), str(len(keys)), _keys_html(keys))
+        for action, keys in (
+            ("created", result.created),
+            ("updated", result.updated),
+            ("deleted", result.deleted),
+            ("unchanged", result.unchanged),
+        )
+    ]
+    warnings = [str(w) for w in getattr(result, "warnings", ())]
+    parts = [
+        '<div class="do-envsync-result" style="font-family:sans-serif;font-size:13px">',
+        f"<div><strong>sync result for app</strong> <code>{esc(str(app_id))}</code></div>",
+        _html_table(("ACTION", "COUNT", "KEYS"), rows),
+        f"<div>{esc(result_summary(result))}</div>",
+    ]
+    parts.extend(f'<div style="color:#8a4b00">warning: {esc(w)}</div>' for w in warnings)
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def fleet_html(
+    results: Mapping[str, SyncResultLike],
+    errors: Mapping[str, BaseException],
+    summary: str,
+) -> str:
+    """A fleet sync for Jupyter: one row per app with its counts, deployment or error."""
+    esc = html.escape
+    rows = []
+    for app, r in results.items():
+        rows.append(
+            (
+                f"<code>{esc(app)}</code>",
+                *(str(len(keys)) for keys in (r.created, r.updated, r.deleted, r.unchanged)),
+                esc(r.deployment_id or "—"),
+                "",
+            )
+        )
+    for app, err in errors.items():
+        message = " ".join(str(err).split())
+        rows.append(
+            (
+                f"<code>{esc(app)}</code>",
+                "",
+                "",
+                "",
+                "",
+                "",
+                f'<span style="color:#a50e0e">{esc(type(err).__name__)}: {esc(message)}</span>',
+            )
+        )
+    headers = ("APP", "CREATED", "UPDATED", "DELETED", "UNCHANGED", "DEPLOYMENT", "ERROR")
+    return (
+        '<div class="do-envsync-fleet" style="font-family:sans-serif;font-size:13px">'
+        f"<div>{esc(summary.splitlines()[0] if summary else '')}</div>"
+        f"{_html_table(headers, rows)}</div>"
+    )
+
+
+def _env_count(envs: Any) -> str:
+    """`n (k secret)` for a list of env definitions; values are never read."""
+    if not isinstance(envs, list):
+        return "0"
+    secret = sum(1 for e in envs if isinstance(e, dict) and e.get("type") == "SECRET")
+    return f"{len(envs)} ({secret} secret)" if secret else str(len(envs))
+
+
+_COMPONENT_KINDS = ("services", "workers", "jobs", "static_sites", "functions")
+
+
+def app_html(data: Mapping[str, Any]) -> str:
+    """An app for Jupyter: name, region, live URL, active deployment phase, and per target
+    (the app and each component) its env var count. Values are never read."""
+    esc = html.escape
+    spec = data.get("spec") if isinstance(data.get("spec"), dict) else {}
+    assert isinstance(spec, dict)
+    deployment = data.get("active_deployment")
+    phase = deployment.get("phase") if isinstance(deployment, dict) else None
+    in_progress = data.get("in_progress_deployment")
+    live_url = data.get("live_url")
+    facts = [
+        ("name", esc(str(spec.get("name", "")))),
+        ("id", f"<code>{esc(str(data.get('id', '')))}</code>"),
+        ("region", esc(str(spec.get("region") or data.get("region") or ""))),
+        (
+            "live URL",
+            f'<a href="{esc(live_url)}">{esc(live_url)}</a>'
+            if isinstance(live_url, str) and live_url.startswith("https://")
+            else esc(str(live_url or "—")),
+        ),
+        ("active deployment", esc(str(phase or "—"))),
+    ]
+    if isinstance(in_progress, dict):
+        facts.append(("deployment in progress", esc(str(in_progress.get("phase", "")))))
+    components = [(APP_LABEL, "app", _env_count(spec.get("envs")))]
+    for kind in _COMPONENT_KINDS:
+        for comp in spec.get(kind) or ():
+            if isinstance(comp, dict):
+                components.append((str(comp.get("name", "")), kind, _env_count(comp.get("envs"))))
+    return (
+        '<div class="do-envsync-app" style="font-family:sans-serif;font-size:13px">'
+        + _html_table(("", ""), [(f"<strong>{k}</strong>", v) for k, v in facts])
+        + _html_table(
+            ("COMPONENT", "KIND", "ENV VARS"),
+            [(f"<code>{esc(n)}</code>", esc(k), esc(c)) for n, k, c in components],
+        )
+        + "</div>"
+    )
+
+
+def model_html(
+    name: str, data: Mapping[str, Any], fields: Sequence[tuple[str, str]], masked: Any
+) -> str:
+    """Any other typed model: its documented top-level fields. Nested objects and lists are
+    shown by size only; credentials (`masked(key)`) and every `value` show as ***."""
+    esc = html.escape
+    rows = []
+    for key, attr in fields:
+        if key not in data:
+            continue
+        value = data[key]
+        if key == "value" or masked(key):
+            shown = "***"
+        elif isinstance(value, dict):
+            shown = f"{{{len(value)} keys}}"
+        elif isinstance(value, list):
+            shown = f"[{len(value)} items]"
+        else:
+            shown = str(value)
+        rows.append((f"<code>{esc(attr)}</code>", esc(shown)))
+    return (
+        f'<div style="font-family:sans-serif;font-size:13px"><strong>{esc(name)}</strong>'
+        f"{_html_table(('FIELD', 'VALUE'), rows)}</div>"
+    )

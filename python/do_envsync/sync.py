@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
 
 from . import _native
-from .display import plan_html, plan_table, result_summary
+from .display import fleet_html, plan_html, plan_table, result_html, result_summary
 
 if TYPE_CHECKING:
     from .control import ConfigReport, Connections, Notifications, Syncs, WatchReport
@@ -248,6 +248,9 @@ class SyncResult:
     def __str__(self) -> str:
         return result_summary(self)
 
+    def _repr_html_(self) -> str:
+        return result_html(self)
+
 
 class _PlanBase:
     """What sync and asyncio plans share: the view of the plan."""
@@ -301,10 +304,15 @@ class _PlanBase:
         return self._native.age
 
     def __str__(self) -> str:
+        return self.render()
+
+    def render(self, *, color: bool = False) -> str:
+        """The plan as a text table; `color` colours the actions with ANSI codes."""
         return plan_table(
             self.app_id,
             self.changes,
             self.warnings,
+            color=color,
             imports=list(self.imports),
             in_flight=self._in_flight_note(),
         )
@@ -449,6 +457,9 @@ class FleetResult:
         ]
         lines += [f"  {app}: {type(e).__name__}: {e}" for app, e in self.errors.items()]
         return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        return fleet_html(self.results, self.errors, str(self))
 
 
 def text_progress(stream: TextIO | None = None, width: int = 30) -> FleetProgress:

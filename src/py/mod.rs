@@ -6,6 +6,7 @@ mod client;
 mod control;
 mod emulator;
 mod errors;
+mod logging;
 mod models;
 mod runtime;
 mod server;
@@ -19,6 +20,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     runtime::install();
+    logging::install(m.py())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     // Benchmarks flag figures measured on a debug build.
     m.add("__debug_build__", cfg!(debug_assertions))?;
@@ -43,5 +45,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(models::has_long_digit_run, m)?)?;
     m.add_function(wrap_pyfunction!(sync::plan_offline, m)?)?;
     m.add_function(wrap_pyfunction!(client::decode_error, m)?)?;
+    m.add_function(wrap_pyfunction!(logging::refresh_logging, m)?)?;
     Ok(())
 }

@@ -11,13 +11,14 @@ Exit codes: 0 success (and, for `plan`, nothing to change); 2 `plan` found chang
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import re
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from .. import __version__
+from .. import __version__, refresh_logging
 from ..errors import (
     ConnectionInUseError,
     DigitalOceanError,
@@ -27,7 +28,19 @@ from ..errors import (
     SyncDisabledError,
     SyncRunError,
 )
-from . import adhoc, apps, config, connections, demo, emulator, notify, serve, syncs, watch
+from . import (
+    adhoc,
+    apps,
+    completion,
+    config,
+    connections,
+    demo,
+    emulator,
+    notify,
+    serve,
+    syncs,
+    watch,
+)
 from ._common import CliError, flush_notifications
 
 __all__ = ["main"]
@@ -68,10 +81,62 @@ def _parser() -> argparse.ArgumentParser:
         help="do-envsync.toml to apply before the command (by default ./do-envsync.toml is "
         "applied, when it exists, before syncs run/plan/remove-secrets and watch)",
     )
+    p.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="log to stderr: -v retries and waits (INFO), -vv every request and response "
+        "(DEBUG: method, path, status, request id, attempt, timing; never a token or a value); "
+        "env DO_ENVSYNC_LOG=warning|info|debug",
+    )
+    p.add_argument(
+        "--no-color", action="store_true", help="no colour in plans (also: NO_COLOR set)"
+    )
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for module in (apps, adhoc, connections, syncs, notify, watch, serve, config, emulator, demo):
         module.register(sub)
+    completion.register(sub, p)
     return p
+
+
+_LEVELS = {
+    "debug": logging.DEBUG,
+    "info": logging.INFO,
+    "warning": logging.WARNING,
+    "warn": logging.WARNING,
+    "error": logging.ERROR,
+}
+
+
+def _log_level(verbose: int) -> int | None:
+    """The level `-v`/`-vv` or `$DO_ENVSYNC_LOG` asks for (the more verbose wins), or None."""
+    levels = []
+    if verbose:
+        levels.append(logging.DEBUG if verbose >= 2 else logging.INFO)
+    env = os.environ.get("DO_ENVSYNC_LOG", "").strip().lower()
+    if env:
+        if env not in _LEVELS:
+            raise CliError(f"DO_ENVSYNC_LOG: expected one of {', '.join(_LEVELS)}, got {env!r}")
+        levels.append(_LEVELS[env])
+    return min(levels) if levels else None
+
+
+def _setup_logging(level: int) -> None:
+    """The core's events (and the CLI's) on stderr, from `level` up."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S")
+    )
+    handler.set_name("do-envsync-cli")
+    logger = logging.getLogger("do_envsync")
+    # main() may run more than once in a process (tests): one handler, on today's stderr.
+    for old in [h for h in logger.handlers if h.get_name() == "do-envsync-cli"]:
+        logger.removeHandler(old)
+    logger.addHandler(handler)
+    logger.setLevel(level)
+    # Levels are cached by the core at their first event: make it see these.
+    refresh_logging()
 
 
 _SECRET_SHAPES = re.compile(
@@ -92,6 +157,9 @@ def _one_line(err: BaseException) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
+        level = _log_level(args.verbose)
+        if level is not None:
+            _setup_logging(level)
         try:
             code: int = args.func(args)
         finally:

@@ -127,8 +127,97 @@ def flush_notifications() -> None:
             )
 
 
-def print_json(data: Any) -> None:
-    print(json.dumps(data, indent=2, ensure_ascii=False))
+OUTPUTS = ("table", "json", "yaml")
+
+
+def output_options(p: argparse.ArgumentParser) -> None:
+    """`-o/--output table|json|yaml`, and `--json` kept as the short form of `--output json`."""
+    p.add_argument(
+        "-o", "--output", choices=OUTPUTS, default="table", help="output format (default: table)"
+    )
+    p.add_argument(
+        "--json", action="store_const", const="json", dest="output", help="same as --output json"
+    )
+
+
+def print_data(output: str, data: Any) -> None:
+    """Prints JSON-shaped `data` as JSON or YAML."""
+    if output == "yaml":
+        sys.stdout.write(to_yaml(data))
+    else:
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def to_yaml(data: Any) -> str:
+    """Block-style YAML for JSON-shaped data (dicts, lists, str, numbers, bool, None).
+
+    Every string is written as a JSON string, which is a valid YAML double-quoted scalar: no
+    string can turn into a number, a boolean, null or a date (`"no"`, `"1e3"`, `"2024-01-01"`),
+    and no character needs YAML-specific escaping. No dependency beyond the standard library.
+    """
+    lines: list[str] = []
+    _yaml_node(data, 0, lines)
+    return "\n".join(lines) + "\n"
+
+
+def _yaml_scalar(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value != value:
+            return ".nan"
+        if value in (float("inf"), float("-inf")):
+            return ".inf" if value > 0 else "-.inf"
+        return repr(value)
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def _yaml_node(data: Any, indent: int, lines: list[str]) -> None:
+    pad = " " * indent
+    if isinstance(data, dict):
+        if not data:
+            lines.append(pad + "{}")
+        for key, value in data.items():
+            head = f"{pad}{_yaml_scalar(str(key))}:"
+            if isinstance(value, (dict, list)) and value:
+                lines.append(head)
+                _yaml_node(value, indent + 2, lines)
+            else:
+                lines.append(f"{head} {_yaml_inline(value)}")
+    elif isinstance(data, list):
+        if not data:
+            lines.append(pad + "[]")
+        for item in data:
+            if isinstance(item, (dict, list)) and item:
+                # The item's first line goes after the dash; the rest keep its indentation.
+                sub: list[str] = []
+                _yaml_node(item, indent + 2, sub)
+                lines.append(f"{pad}- {sub[0][indent + 2 :]}")
+                lines.extend(sub[1:])
+            else:
+                lines.append(f"{pad}- {_yaml_inline(item)}")
+    else:
+        lines.append(pad + _yaml_inline(data))
+
+
+def _yaml_inline(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{}"
+    if isinstance(value, list):
+        return "[]"
+    return _yaml_scalar(value)
+
+
+def color(args: argparse.Namespace) -> bool:
+    """Colour only for a terminal: never when stdout is piped, with `NO_COLOR` set (any
+    non-empty value, https://no-color.org) or with `--no-color`."""
+    if getattr(args, "no_color", False) or os.environ.get("NO_COLOR"):
+        return False
+    return sys.stdout.isatty()
 
 
 def note(text: str) -> None:

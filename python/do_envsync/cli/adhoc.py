@@ -54,20 +54,21 @@ def _in_flight_json(plan: SyncPlan) -> dict[str, Any] | None:
     return {"id": d.id, "phase": d.phase, "cause": d.cause, "ifDeploying": d.if_deploying}
 
 
-def show_plan(plan: SyncPlan, as_json: bool) -> int:
+def show_plan(plan: SyncPlan, output: str, *, color: bool = False) -> int:
     """Prints a plan (a table, or JSON); the exit code: 2 when it has changes, else 0."""
-    if as_json:
-        c.print_json(
+    if output != "table":
+        c.print_data(
+            output,
             {
                 "appId": plan.app_id,
                 "hasChanges": plan.has_changes,
                 "changes": _changes_json(plan.changes),
                 "warnings": plan.warnings,
                 "inFlightDeployment": _in_flight_json(plan),
-            }
+            },
         )
     else:
-        print(str(plan))
+        print(plan.render(color=color))
     return 2 if plan.has_changes else 0
 
 
@@ -77,7 +78,7 @@ def _plan(args: argparse.Namespace) -> int:
     app = find_app(client, args.app)
     with c.progress(f"planning {args.app}"):
         plan = client.plan_sync(app.id, secrets, state=Store(args.state), **_options(args))
-    return show_plan(plan, args.json)
+    return show_plan(plan, args.output, color=c.color(args))
 
 
 def _apply(args: argparse.Namespace) -> int:
@@ -88,8 +89,9 @@ def _apply(args: argparse.Namespace) -> int:
         result = client.sync(
             app.id, secrets, state=Store(args.state), wait=args.wait, **_options(args)
         )
-    if args.json:
-        c.print_json(
+    if args.output != "table":
+        c.print_data(
+            args.output,
             {
                 "appId": result.app_id,
                 "deploymentId": result.deployment_id,
@@ -101,7 +103,7 @@ def _apply(args: argparse.Namespace) -> int:
                 "deploymentPhase": result.deployment_phase,
                 "supersededDeploymentId": result.superseded_deployment_id,
                 "warnings": result.warnings,
-            }
+            },
         )
     else:
         print(str(result))
@@ -153,7 +155,7 @@ def _common_options(p: argparse.ArgumentParser) -> None:
         choices=["RUN_TIME", "BUILD_TIME", "RUN_AND_BUILD_TIME"],
     )
     deploying_options(p, default="wait")
-    p.add_argument("--json", action="store_true")
+    c.output_options(p)
     api_options(p)
 
 

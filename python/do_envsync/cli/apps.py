@@ -44,8 +44,8 @@ def apps_table(apps: Iterable[App]) -> str:
 
 def _list(args: argparse.Namespace) -> int:
     apps = c.client(args).apps.list()
-    if args.json:
-        c.print_json([a.to_dict() for a in apps])
+    if args.output != "table":
+        c.print_data(args.output, [a.to_dict() for a in apps])
         return 0
     print(apps_table(apps))
     return 0
@@ -53,8 +53,8 @@ def _list(args: argparse.Namespace) -> int:
 
 def _get(args: argparse.Namespace) -> int:
     app = find_app(c.client(args), args.app)
-    if args.json:
-        c.print_json(app.to_dict())
+    if args.output != "table":
+        c.print_data(args.output, app.to_dict())
     else:
         print(repr(app))
     return 0
@@ -83,12 +83,12 @@ def register(sub: Any) -> None:
     )
     p = apps.add_parser("list", help="list every app")
     api_options(p)
-    p.add_argument("--json", action="store_true")
+    c.output_options(p)
     p.set_defaults(func=_list)
     p = apps.add_parser("get", help="show one app")
     p.add_argument("app", help="app id or name")
     api_options(p)
-    p.add_argument("--json", action="store_true")
+    c.output_options(p)
     p.set_defaults(func=_get)
     p = apps.add_parser("spec", help="print an app's spec (YAML, the .do/app.yaml format, or JSON)")
     p.add_argument("app", help="app id or name")

@@ -11,8 +11,8 @@ from . import _common as c
 
 def _apply(args: argparse.Namespace) -> int:
     report = Store(args.state).apply_config(args.path, notify=c.note)
-    if args.json:
-        c.print_json(report.items)
+    if args.output != "table":
+        c.print_data(args.output, report.items)
     else:
         print(
             c.table(
@@ -32,5 +32,5 @@ def register(sub: Any) -> None:
         help="create or update its connections, syncs and notification targets (idempotent)",
     )
     p.add_argument("path", nargs="?", default="do-envsync.toml")
-    p.add_argument("--json", action="store_true")
+    c.output_options(p)
     p.set_defaults(func=_apply)

@@ -14,9 +14,9 @@ from . import _common as c
 from .apps import apps_table
 
 
-def _show(conn: Connection, as_json: bool) -> None:
-    if as_json:
-        c.print_json(conn.to_dict())
+def _show(conn: Connection, output: str) -> None:
+    if output != "table":
+        c.print_data(output, conn.to_dict())
         return
     print(
         c.table(
@@ -42,14 +42,14 @@ def _create(args: argparse.Namespace) -> int:
         conn = c.store(args).connections.create(
             args.name, token, description=args.description, base_url=c.base_url(args)
         )
-    _show(conn, args.json)
+    _show(conn, args.output)
     return 0
 
 
 def _list(args: argparse.Namespace) -> int:
     conns = c.store(args).connections.list()
-    if args.json:
-        c.print_json([x.to_dict() for x in conns])
+    if args.output != "table":
+        c.print_data(args.output, [x.to_dict() for x in conns])
         return 0
     rows = [(x.name, x.id, x.base_url, str(x.version), x.description or "") for x in conns]
     print(c.table(("NAME", "ID", "BASE URL", "VERSION", "DESCRIPTION"), rows))
@@ -57,7 +57,7 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _get(args: argparse.Namespace) -> int:
-    _show(c.store(args).connections.get(args.connection), args.json)
+    _show(c.store(args).connections.get(args.connection), args.output)
     return 0
 
 
@@ -78,14 +78,14 @@ def _update(args: argparse.Namespace) -> int:
         )
     with c.progress("updating the connection"):
         conn = c.store(args).connections.update(args.connection, **fields)
-    _show(conn, args.json)
+    _show(conn, args.output)
     return 0
 
 
 def _delete(args: argparse.Namespace) -> int:
     conn = c.store(args).connections.delete(args.connection, force=args.force)
-    if args.json:
-        c.print_json(conn.to_dict())
+    if args.output != "table":
+        c.print_data(args.output, conn.to_dict())
     else:
         print(f"deleted connection {conn.name} ({conn.id})")
     return 0
@@ -93,8 +93,8 @@ def _delete(args: argparse.Namespace) -> int:
 
 def _apps(args: argparse.Namespace) -> int:
     apps = c.store(args).connections.apps(args.connection)
-    if args.json:
-        c.print_json([a.to_dict() for a in apps])
+    if args.output != "table":
+        c.print_data(args.output, [a.to_dict() for a in apps])
         return 0
     print(apps_table(apps))
     return 0
@@ -114,16 +114,16 @@ def register(sub: Any) -> None:
     p.add_argument("--description")
     p.add_argument("--base-url", help="API base URL (a loopback URL for the emulator)")
     token_options(p)
-    p.add_argument("--json", action="store_true")
+    c.output_options(p)
     p.set_defaults(func=_create)
 
     p = conns.add_parser("list", help="list connections")
-    p.add_argument("--json", action="store_true")
+    c.output_options(p)
     p.set_defaults(func=_list)
 
     p = conns.add_parser("get", help="show one connection")
     p.add_argument("connection", help="id or name")
-    p.add_argument("--json", action="store_true")
+    c.output_options(p)
     p.set_defaults(func=_get)
 
     p = conns.add_parser("update", help="change given fields only")
@@ -132,16 +132,16 @@ def register(sub: Any) -> None:
     p.add_argument("--description", help="new description ('' clears it)")
     p.add_argument("--base-url")
     token_options(p)
-    p.add_argument("--json", action="store_true")
+    c.output_options(p)
     p.set_defaults(func=_update)
 
     p = conns.add_parser("apps", help="list the apps the connection's token can see")
     p.add_argument("connection", help="id or name")
-    p.add_argument("--json", action="store_true")
+    c.output_options(p)
     p.set_defaults(func=_apps)
 
     p = conns.add_parser("delete", help="delete a connection")
     p.add_argument("connection", help="id or name")
     p.add_argument("--force", action="store_true", help="also delete the syncs that use it")
-    p.add_argument("--json", action="store_true")
+    c.output_options(p)
     p.set_defaults(func=_delete)

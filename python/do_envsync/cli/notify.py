@@ -72,9 +72,9 @@ def _target_rows(t: NotifyTarget) -> list[tuple[str, str]]:
     ]
 
 
-def _show(t: NotifyTarget, as_json: bool) -> None:
-    if as_json:
-        c.print_json(t.to_dict())
+def _show(t: NotifyTarget, output: str) -> None:
+    if output != "table":
+        c.print_data(output, t.to_dict())
     else:
         print(c.table(("FIELD", "VALUE"), _target_rows(t)))
 
@@ -92,7 +92,7 @@ def _add(args: argparse.Namespace) -> int:
         dedup_interval=args.dedup_interval,
         enabled=False if args.disabled else None,
     )
-    _show(target, args.json)
+    _show(target, args.output)
     if generated is not None:
         # The one time it exists outside the sealed store: the receiver needs it.
         c.note(
@@ -104,8 +104,8 @@ def _add(args: argparse.Namespace) -> int:
 
 def _list(args: argparse.Namespace) -> int:
     targets = c.store(args).notifications.list()
-    if args.json:
-        c.print_json([t.to_dict() for t in targets])
+    if args.output != "table":
+        c.print_data(args.output, [t.to_dict() for t in targets])
         return 0
     rows = [
         (
@@ -136,14 +136,14 @@ def _update(args: argparse.Namespace) -> int:
             "nothing to update: give --name, --url-env/--url-stdin, --secret-env, --events, "
             "--dedup-interval, --enable or --disable"
         )
-    _show(c.store(args).notifications.update(args.target, **fields), args.json)
+    _show(c.store(args).notifications.update(args.target, **fields), args.output)
     return 0
 
 
 def _remove(args: argparse.Namespace) -> int:
     t = c.store(args).notifications.delete(args.target)
-    if args.json:
-        c.print_json(t.to_dict())
+    if args.output != "table":
+        c.print_data(args.output, t.to_dict())
     else:
         print(f"removed notification target {t.name} ({t.url_masked})")
     return 0
@@ -152,8 +152,8 @@ def _remove(args: argparse.Namespace) -> int:
 def _test(args: argparse.Namespace) -> int:
     with c.progress(f"sending a test notification to {args.target}"):
         result = c.store(args).notifications.test(args.target)
-    if args.json:
-        c.print_json(
+    if args.output != "table":
+        c.print_data(args.output, 
             {
                 "delivered": result.delivered,
                 "attempts": result.attempts,
@@ -187,8 +187,8 @@ def _deliveries(args: argparse.Namespace) -> int:
     items = c.store(args).notifications.deliveries(
         sync=args.sync, run_id=args.run, limit=args.limit
     )
-    if args.json:
-        c.print_json([d.to_dict() for d in items])
+    if args.output != "table":
+        c.print_data(args.output, [d.to_dict() for d in items])
     else:
         print(deliveries_table(items))
     return 0
@@ -221,11 +221,11 @@ def register(sub: Any) -> None:
     p.add_argument("--sync", help="sync id or name (default: every sync)")
     _url_flags(p)
     p.add_argument("--disabled", action="store_true")
-    p.add_argument("--json", action="store_true")
+    c.output_options(p)
     p.set_defaults(func=_add)
 
     p = notify.add_parser("list", help="list targets (URLs masked)")
-    p.add_argument("--json", action="store_true")
+    c.output_options(p)
     p.set_defaults(func=_list)
 
     p = notify.add_parser("update", help="change given fields only")
@@ -234,22 +234,22 @@ def register(sub: Any) -> None:
     _url_flags(p)
     p.add_argument("--enable", action="store_const", const=True, dest="enabled", default=None)
     p.add_argument("--disable", action="store_const", const=False, dest="enabled")
-    p.add_argument("--json", action="store_true")
+    c.output_options(p)
     p.set_defaults(func=_update)
 
     p = notify.add_parser("remove", help="remove a target and its delivery records")
     p.add_argument("target", help="id or name")
-    p.add_argument("--json", action="store_true")
+    c.output_options(p)
     p.set_defaults(func=_remove)
 
     p = notify.add_parser("test", help="send a test notification now (exit 1: not delivered)")
     p.add_argument("target", help="id or name")
-    p.add_argument("--json", action="store_true")
+    c.output_options(p)
     p.set_defaults(func=_test)
 
     p = notify.add_parser("deliveries", help="delivery records, newest first")
     p.add_argument("--sync", help="sync id or name")
     p.add_argument("--run", help="run id")
     p.add_argument("--limit", type=int, default=50)
-    p.add_argument("--json", action="store_true")
+    c.output_options(p)
     p.set_defaults(func=_deliveries)

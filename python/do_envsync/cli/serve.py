@@ -51,8 +51,8 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _keys_create(args: argparse.Namespace) -> int:
     record, key = _native.api_key_create(c.store(args), args.name)
-    if args.json:
-        c.print_json({**json.loads(record), "key": key})
+    if args.output != "table":
+        c.print_data(args.output, {**json.loads(record), "key": key})
     else:
         print(key)
         c.note(f"API key {args.name!r} created; it is shown only now: keep it in a secret store")
@@ -61,8 +61,8 @@ def _keys_create(args: argparse.Namespace) -> int:
 
 def _keys_list(args: argparse.Namespace) -> int:
     keys: list[dict[str, Any]] = json.loads(_native.api_key_list(c.store(args)))
-    if args.json:
-        c.print_json(keys)
+    if args.output != "table":
+        c.print_data(args.output, keys)
     elif keys:
         print(
             c.table(("NAME", "ID", "CREATED"), [(k["name"], k["id"], k["createdAt"]) for k in keys])
@@ -123,5 +123,5 @@ def register(sub: Any) -> None:
         kp = ks.add_parser(name, help=text)
         if name != "list":
             kp.add_argument("name", metavar="NAME")
-        kp.add_argument("--json", action="store_true")
+        c.output_options(kp)
         kp.set_defaults(func=func)

@@ -132,9 +132,9 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
     return opts
 
 
-def _show(sync: SecretSync, as_json: bool) -> None:
-    if as_json:
-        c.print_json(sync.to_dict())
+def _show(sync: SecretSync, output: str) -> None:
+    if output != "table":
+        c.print_data(output, sync.to_dict())
         return
     o = sync.options
     rows = [
@@ -176,14 +176,14 @@ def _create(args: argparse.Namespace) -> int:
             description=args.description,
             is_enabled=not args.disabled,
         )
-    _show(sync, args.json)
+    _show(sync, args.output)
     return 0
 
 
 def _list(args: argparse.Namespace) -> int:
     syncs = c.store(args).syncs.list()
-    if args.json:
-        c.print_json([s.to_dict() for s in syncs])
+    if args.output != "table":
+        c.print_data(args.output, [s.to_dict() for s in syncs])
         return 0
     rows = [
         (
@@ -204,7 +204,7 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _get(args: argparse.Namespace) -> int:
-    _show(c.store(args).syncs.get(args.sync), args.json)
+    _show(c.store(args).syncs.get(args.sync), args.output)
     return 0
 
 
@@ -224,7 +224,7 @@ def _update(args: argparse.Namespace) -> int:
         fields["is_enabled"] = args.enabled
     if not fields:
         raise c.CliError("nothing to update")
-    _show(c.store(args).syncs.update(args.sync, **fields), args.json)
+    _show(c.store(args).syncs.update(args.sync, **fields), args.output)
     return 0
 
 
@@ -234,8 +234,8 @@ def _delete(args: argparse.Namespace) -> int:
         if args.wait:
             raise c.CliError("--wait follows the removal's deployment; give --remove-secrets")
         sync = st.syncs.delete(args.sync)
-        if args.json:
-            c.print_json(sync.to_dict())
+        if args.output != "table":
+            c.print_data(args.output, sync.to_dict())
         else:
             print(f"deleted sync {sync.name} ({sync.id}); the app was not changed")
         return 0
@@ -245,11 +245,11 @@ def _delete(args: argparse.Namespace) -> int:
                 args.sync, remove_secrets=True, wait=args.wait, lock_timeout=args.lock_timeout
             )
     except SyncRunError as err:
-        if args.json and err.run is not None:
-            c.print_json(err.run.to_dict())
+        if args.output != "table" and err.run is not None:
+            c.print_data(args.output, err.run.to_dict())
         raise
-    if args.json:
-        c.print_json(sync.to_dict())
+    if args.output != "table":
+        c.print_data(args.output, sync.to_dict())
     else:
         print(
             f"removed the secrets of {sync.name} from app {sync.app_name or sync.app_id}: "
@@ -261,12 +261,12 @@ def _delete(args: argparse.Namespace) -> int:
 def _plan(args: argparse.Namespace) -> int:
     with c.progress(f"planning {args.sync}"):
         plan = c.store(args, apply_config=True).syncs.plan(args.sync)
-    return show_plan(plan, args.json)
+    return show_plan(plan, args.output, color=c.color(args))
 
 
-def _print_runs(runs: list[SyncRun], as_json: bool) -> None:
-    if as_json:
-        c.print_json([r.to_dict() for r in runs] if len(runs) != 1 else runs[0].to_dict())
+def _print_runs(runs: list[SyncRun], output: str) -> None:
+    if output != "table":
+        c.print_data(output, [r.to_dict() for r in runs] if len(runs) != 1 else runs[0].to_dict())
     else:
         for r in runs:
             print(str(r))
@@ -280,8 +280,8 @@ def _run(args: argparse.Namespace) -> int:
         if args.wait:
             raise c.CliError("--wait follows one sync's deployment; it does not combine with --all")
         runs = st.syncs.run_all(progress=c.bar("syncing"), lock_timeout=args.lock_timeout)
-        if args.json:
-            c.print_json([r.to_dict() for r in runs])
+        if args.output != "table":
+            c.print_data(args.output, [r.to_dict() for r in runs])
         else:
             for r in runs:
                 print(str(r))
@@ -292,10 +292,10 @@ def _run(args: argparse.Namespace) -> int:
         with c.progress(f"syncing {args.sync}"):
             run = st.syncs.run(args.sync, wait=args.wait, lock_timeout=args.lock_timeout)
     except SyncRunError as err:
-        if args.json and err.run is not None:
-            c.print_json(err.run.to_dict())
+        if args.output != "table" and err.run is not None:
+            c.print_data(args.output, err.run.to_dict())
         raise
-    _print_runs([run], args.json)
+    _print_runs([run], args.output)
     return 0
 
 
@@ -306,17 +306,17 @@ def _remove(args: argparse.Namespace) -> int:
                 args.sync, wait=args.wait, lock_timeout=args.lock_timeout
             )
     except SyncRunError as err:
-        if args.json and err.run is not None:
-            c.print_json(err.run.to_dict())
+        if args.output != "table" and err.run is not None:
+            c.print_data(args.output, err.run.to_dict())
         raise
-    _print_runs([run], args.json)
+    _print_runs([run], args.output)
     return 0
 
 
 def _history(args: argparse.Namespace) -> int:
     runs = c.store(args).syncs.history(args.sync, limit=args.limit)
-    if args.json:
-        c.print_json([r.to_dict() for r in runs])
+    if args.output != "table":
+        c.print_data(args.output, [r.to_dict() for r in runs])
     else:
         print(runs_table(runs))
     return 0
@@ -393,16 +393,16 @@ def register(sub: Any) -> None:
     p.add_argument("--disabled", action="store_true")
     _source_options(p)
     _option_flags(p)
-    p.add_argument("--json", action="store_true")
+    c.output_options(p)
     p.set_defaults(func=_create)
 
     p = syncs.add_parser("list", help="list syncs")
-    p.add_argument("--json", action="store_true")
+    c.output_options(p)
     p.set_defaults(func=_list)
 
     p = syncs.add_parser("get", help="show one sync")
     p.add_argument("sync", help="id or name")
-    p.add_argument("--json", action="store_true")
+    c.output_options(p)
     p.set_defaults(func=_get)
 
     p = syncs.add_parser("update", help="change given fields only")
@@ -415,7 +415,7 @@ def register(sub: Any) -> None:
     p.add_argument("--disable", action="store_const", const=False, dest="enabled")
     _source_options(p)
     _option_flags(p)
-    p.add_argument("--json", action="store_true")
+    c.output_options(p)
     p.set_defaults(func=_update)
 
     p = syncs.add_parser(
@@ -432,12 +432,12 @@ def register(sub: Any) -> None:
         "--wait", action="store_true", help="with --remove-secrets: follow the deployment"
     )
     p.add_argument("--lock-timeout", type=float, default=30.0, metavar="SECONDS")
-    p.add_argument("--json", action="store_true")
+    c.output_options(p)
     p.set_defaults(func=_delete)
 
     p = syncs.add_parser("plan", help="show what a run would change (exit 2: changes)")
     p.add_argument("sync", help="id or name")
-    p.add_argument("--json", action="store_true")
+    c.output_options(p)
     p.set_defaults(func=_plan)
 
     for name, func, help_text in (
@@ -450,11 +450,11 @@ def register(sub: Any) -> None:
             p.add_argument("--all", action="store_true", help="every enabled sync, per connection")
         p.add_argument("--wait", action="store_true", help="follow the deployment to its end")
         p.add_argument("--lock-timeout", type=float, default=30.0, metavar="SECONDS")
-        p.add_argument("--json", action="store_true")
+        c.output_options(p)
         p.set_defaults(func=func)
 
     p = syncs.add_parser("history", help="a sync's runs, newest first")
     p.add_argument("sync", help="id or name")
     p.add_argument("--limit", type=int)
-    p.add_argument("--json", action="store_true")
+    c.output_options(p)
     p.set_defaults(func=_history)
