@@ -520,7 +520,7 @@ impl NativeControl {
     }
 
     fn __repr__(&self) -> String {
-        format!("NativeControl(store={:?})", self.inner.store().path())
+        format!("NativeControl(store={:?})", self.inner.store().location())
     }
 }
 

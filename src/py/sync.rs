@@ -49,6 +49,7 @@ impl Store {
     #[new]
     #[pyo3(signature = (path=None))]
     fn new(py: Python<'_>, path: Option<PathBuf>) -> PyResult<Self> {
+        // A path, or a postgresql:// URL (kept out of every message with its password).
         let store = py
             .detach(|| match path {
                 Some(p) => CoreStore::open(p),
@@ -62,7 +63,7 @@ impl Store {
 
     #[getter]
     fn path(&self) -> String {
-        self.inner.path().display().to_string()
+        self.inner.location()
     }
 
     /// The records of one app as JSON: fingerprints and `EV[...]` strings only.
@@ -98,7 +99,7 @@ impl Store {
     }
 
     fn __repr__(&self) -> String {
-        format!("Store(path={:?})", self.inner.path().display().to_string())
+        format!("Store(path={:?})", self.inner.location())
     }
 }
 
