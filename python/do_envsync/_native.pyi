@@ -325,7 +325,7 @@ def plan_offline(
 
 @disjoint_base
 class Store:
-    """The SQLite state store."""
+    """The state store: a SQLite file, or a shared PostgreSQL database."""
 
     def __new__(cls, path: str | None = None) -> Self: ...
     @property
@@ -333,6 +333,7 @@ class Store:
     def state_json(self, app_id: str) -> str: ...
     def apps(self) -> list[str]: ...
     def forget_app(self, app_id: str) -> bool: ...
+    def copy_to(self, target: Store) -> dict[str, int]: ...
 
 @final
 class NativeSyncPlan:

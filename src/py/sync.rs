@@ -11,6 +11,7 @@ use serde_json::json;
 
 use super::errors::to_pyerr;
 use super::runtime::block_on_with;
+use crate::store::copy::CopyError;
 use crate::store::{Store as CoreStore, StoreError};
 use crate::sync::{
     Action, ApplySettings, Desired, DesiredValue, Engine, Fingerprinter, FleetEvent, FleetProgress,
@@ -18,7 +19,7 @@ use crate::sync::{
     Scope, SyncError, SyncOptions, SyncOutcome, Targets, VarType,
 };
 
-/// The SQLite state store (fingerprints and `EV[...]` strings, never plaintexts).
+/// The state store, SQLite or PostgreSQL (fingerprints and `EV[...]` strings, never plaintexts).
 #[pyclass(module = "do_envsync._native", subclass, frozen)]
 pub struct Store {
     pub(crate) inner: Arc<CoreStore>,
@@ -96,6 +97,34 @@ impl Store {
     fn forget_app(&self, py: Python<'_>, app_id: &str) -> PyResult<bool> {
         py.detach(|| self.inner.forget_app(app_id))
             .map_err(store_err)
+    }
+
+    /// Copies everything this store holds into the empty store `target` (`state copy`):
+    /// counts of connections, syncs, runs, apps and records copied.
+    fn copy_to(
+        &self,
+        py: Python<'_>,
+        target: &Store,
+    ) -> PyResult<std::collections::BTreeMap<&'static str, usize>> {
+        let (from, to) = (self.inner.clone(), target.inner.clone());
+        let report = py
+            .detach(move || crate::store::copy::copy(&from, &to))
+            .map_err(|e| match e {
+                CopyError::Store(e) => store_err(e),
+                CopyError::NotEmpty { .. } | CopyError::SameStore => {
+                    PyValueError::new_err(e.to_string())
+                }
+                CopyError::Crypto(_) => PyOSError::new_err(e.to_string()),
+            })?;
+        Ok([
+            ("connections", report.connections),
+            ("syncs", report.syncs),
+            ("runs", report.runs),
+            ("apps", report.apps),
+            ("records", report.records),
+        ]
+        .into_iter()
+        .collect())
     }
 
     fn __repr__(&self) -> String {

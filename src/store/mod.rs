@@ -21,6 +21,7 @@
 //! secrets of the control plane are sealed with the master key.
 
 pub mod connections;
+pub mod copy;
 pub mod crypto;
 mod files;
 mod location;
@@ -295,6 +296,20 @@ impl Store {
     /// every machine shares, sealed in the database under the master key (PostgreSQL).
     pub fn fingerprinter(&self) -> Fingerprinter {
         Fingerprinter::new(on_backend!(self, s => s.fingerprint_key()))
+    }
+
+    /// The raw fingerprint key (`state copy` carries it to the target store).
+    pub(crate) fn fingerprint_key(&self) -> [u8; FINGERPRINT_KEY_LEN] {
+        on_backend!(self, s => s.fingerprint_key())
+    }
+
+    /// Makes `key` this store's fingerprint key. Only for an empty store: records
+    /// fingerprinted under the previous key would no longer match.
+    pub(crate) fn adopt_fingerprint_key(
+        &self,
+        key: [u8; FINGERPRINT_KEY_LEN],
+    ) -> Result<(), StoreError> {
+        on_backend!(self, s => s.adopt_fingerprint_key(key))
     }
 
     /// The control plane's master key: `DO_ENVSYNC_MASTER_KEY`, else (SQLite only)

@@ -27,7 +27,7 @@ from ..errors import (
     SyncDisabledError,
     SyncRunError,
 )
-from . import adhoc, apps, config, connections, demo, emulator, syncs, watch
+from . import adhoc, apps, config, connections, demo, emulator, state, syncs, watch
 from ._common import CliError
 
 __all__ = ["main"]
@@ -59,8 +59,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"do-envsync {__version__}")
     p.add_argument(
         "--state",
-        metavar="PATH",
-        help="state database (default: $DO_ENVSYNC_STATE or user data dir)",
+        metavar="PATH_OR_URL",
+        help="state database: a SQLite file, or a postgresql:// URL shared by many machines "
+        "(needs $DO_ENVSYNC_MASTER_KEY; default: $DO_ENVSYNC_STATE or the user data dir)",
     )
     p.add_argument(
         "--config",
@@ -69,7 +70,7 @@ def _parser() -> argparse.ArgumentParser:
         "applied, when it exists, before syncs run/plan/remove-secrets and watch)",
     )
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for module in (apps, adhoc, connections, syncs, watch, config, emulator, demo):
+    for module in (apps, adhoc, connections, syncs, watch, config, state, emulator, demo):
         module.register(sub)
     return p
 

@@ -133,7 +133,7 @@ fn describe(e: &tokio_postgres::Error) -> String {
 pub struct PgStore {
     shared: Arc<Shared>,
     master: MasterKey,
-    key: [u8; FINGERPRINT_KEY_LEN],
+    key: parking_lot::RwLock<[u8; FINGERPRINT_KEY_LEN]>,
 }
 
 impl PgStore {
@@ -184,7 +184,7 @@ impl PgStore {
         Ok(Self {
             shared,
             master,
-            key,
+            key: parking_lot::RwLock::new(key),
         })
     }
 
@@ -197,7 +197,25 @@ impl PgStore {
     }
 
     pub fn fingerprint_key(&self) -> [u8; FINGERPRINT_KEY_LEN] {
-        self.key
+        *self.key.read()
+    }
+
+    /// Replaces the shared fingerprint key (`state copy` brings the source's).
+    pub fn adopt_fingerprint_key(&self, key: [u8; FINGERPRINT_KEY_LEN]) -> Result<(), StoreError> {
+        let sealed = hex::encode(self.master.seal(&key, FINGERPRINT_KEY_NAME));
+        self.block(async {
+            let client = self.shared.client().await?;
+            self.shared.trip();
+            client
+                .execute(
+                    "UPDATE control_meta SET value = $2 WHERE name = $1",
+                    &[&FINGERPRINT_KEY_NAME, &sealed],
+                )
+                .await
+                .map_err(self.err())
+        })?;
+        *self.key.write() = key;
+        Ok(())
     }
 
     pub fn round_trips(&self) -> u64 {

@@ -27,7 +27,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct SqliteStore {
     path: PathBuf,
     lock_dir: PathBuf,
-    key: [u8; FINGERPRINT_KEY_LEN],
+    key: parking_lot::RwLock<[u8; FINGERPRINT_KEY_LEN]>,
     conn: Mutex<Connection>,
 }
 
@@ -141,7 +141,7 @@ impl SqliteStore {
         Ok(Self {
             path,
             lock_dir,
-            key,
+            key: parking_lot::RwLock::new(key),
             conn: Mutex::new(conn),
         })
     }
@@ -152,7 +152,32 @@ impl SqliteStore {
 
     /// The local fingerprint key (`<path>.key`).
     pub fn fingerprint_key(&self) -> [u8; FINGERPRINT_KEY_LEN] {
-        self.key
+        *self.key.read()
+    }
+
+    /// Replaces the fingerprint key (`state copy` brings the source's with its records):
+    /// the key file is replaced atomically (a new file renamed over it).
+    pub fn adopt_fingerprint_key(&self, key: [u8; FINGERPRINT_KEY_LEN]) -> Result<(), StoreError> {
+        let path = with_suffix(&self.path, ".key");
+        let tmp = with_suffix(
+            &path,
+            &format!(".tmp-{}-{:016x}", std::process::id(), rand::random::<u64>()),
+        );
+        let result = (|| {
+            let mut f = private_options()
+                .write(true)
+                .create_new(true)
+                .open(&tmp)
+                .map_err(io_err("create", &tmp))?;
+            f.write_all(format!("{}\n", hex::encode(key)).as_bytes())
+                .and_then(|()| f.sync_all())
+                .map_err(io_err("write", &tmp))?;
+            fs::rename(&tmp, &path).map_err(io_err("replace", &path))
+        })();
+        let _ = fs::remove_file(&tmp);
+        result?;
+        *self.key.write() = key;
+        Ok(())
     }
 
     fn conn(&self) -> MutexGuard<'_, Connection> {
