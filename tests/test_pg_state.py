@@ -229,3 +229,58 @@ def test_state_copy_sqlite_to_pg_and_back_keeps_the_no_op(
     emu.clear_requests()
     final = result_of(runner(emu, tmp_path / "server-run", app_id, str(back), secrets))
     assert final["requests"] == 1 and final["deployment_id"] is None, final
+
+
+def test_postgres_stopped_mid_fleet_run_fails_cleanly_and_the_next_run_converges(
+    emu: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Scenario 4: a server of the test's own is stopped while a fleet run is writing."""
+    import threading
+    import time
+
+    monkeypatch.setenv("DO_ENVSYNC_MASTER_KEY", PG_MASTER_KEY)
+    cluster = PgCluster.start()
+    try:
+        url = cluster.fresh_database()
+        apps = [emu.seed_app(make_spec(name=f"pgfleet-{i}"))["id"] for i in range(6)]
+        value = f"canary-{uuid.uuid4().hex}"
+        fleet = {app: {"DB_PASSWORD": value} for app in apps}
+        client = emu.client(retry_budget=2.0)
+        # Slow PUTs, so that the server stops while some apps are still to be written.
+        for app in apps:
+            emu.add_fault("delay", method="PUT", path=f"^/v2/apps/{app}$", delay=0.4, count=1)
+        emu.clear_requests()
+
+        def stop_after_first_put() -> None:
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                if any(r.method == "PUT" for r in emu.requests()):
+                    cluster.stop_server()
+                    return
+                time.sleep(0.01)
+
+        stopper = threading.Thread(target=stop_after_first_put)
+        stopper.start()
+        try:
+            first = client.sync_fleet(fleet, state=Store(url), concurrency=2)
+            failed = list(first.errors.values())
+        except Exception as e:  # a failure of the run as a whole is clean too
+            failed = [e]
+        stopper.join()
+        assert failed, "the stopped server failed something"
+        for e in failed:
+            text = str(e)
+            assert "\n" not in text.strip() and cluster.password not in text, text
+
+        cluster.start_server()
+        before = sum(emu.deployment_count(a) for a in apps)
+        second = client.sync_fleet(fleet, state=Store(url), concurrency=2)
+        assert not second.errors, second.errors
+        # Converged: at most one extra deployment per app, then a true no-op.
+        assert sum(emu.deployment_count(a) for a in apps) - before <= len(apps)
+        third = client.sync_fleet(fleet, state=Store(url), concurrency=2)
+        assert not third.errors and third.deployments == 0
+        for app in apps:
+            assert "DB_PASSWORD" in env_map(emu, app)
+    finally:
+        cluster.stop()
