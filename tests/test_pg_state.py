@@ -284,3 +284,16 @@ def test_postgres_stopped_mid_fleet_run_fails_cleanly_and_the_next_run_converges
             assert "DB_PASSWORD" in env_map(emu, app)
     finally:
         cluster.stop()
+
+
+def test_a_wide_fleet_run_does_not_starve_the_pool(emu: Emulator, pg_url: str) -> None:
+    """Sixteen apps at once each hold a lock connection and still run their statements;
+    the no-op that follows reads every app's state."""
+    apps = [emu.seed_app(make_spec(name=f"wide-{i}"))["id"] for i in range(24)]
+    client = emu.client(retry_budget=5.0)
+    store = Store(pg_url)
+    fleet = {app: {"DB_PASSWORD": f"v-{app}"} for app in apps}
+    first = client.sync_fleet(fleet, state=store, concurrency=16, lock_timeout=20.0)
+    assert not first.errors and first.deployments == len(apps)
+    again = client.sync_fleet(fleet, state=Store(pg_url), concurrency=16)
+    assert not again.errors and again.deployments == 0

@@ -67,6 +67,13 @@ impl Store {
         self.inner.location()
     }
 
+    /// Database statements sent so far (PostgreSQL; 0 with SQLite): benchmarks count
+    /// the state's round trips with it.
+    #[getter]
+    fn round_trips(&self) -> u64 {
+        self.inner.round_trips()
+    }
+
     /// The records of one app as JSON: fingerprints and `EV[...]` strings only.
     fn state_json(&self, py: Python<'_>, app_id: &str) -> PyResult<String> {
         let records = py

@@ -88,8 +88,23 @@ pub(super) fn acquire(
 ) -> Result<PgLock, StoreError> {
     let key = lock_key(app_id);
     shared.rt.block(async {
-        let client = shared.client().await?;
         let started = Instant::now();
+        let client =
+            match tokio::time::timeout(timeout.max(Duration::from_secs(1)), shared.lock_client())
+                .await
+            {
+                Ok(client) => client?,
+                Err(_) => {
+                    return Err(StoreError::LockTimeout {
+                        app_id: app_id.to_owned(),
+                        waited: started.elapsed(),
+                        holder: Some(format!(
+                            "{} other locks held by this process",
+                            super::LOCK_POOL_SIZE
+                        )),
+                    })
+                }
+            };
         let mut backoff = Duration::from_millis(2);
         loop {
             shared.trip();

@@ -34,8 +34,11 @@ use crate::sync::fingerprint::FINGERPRINT_KEY_LEN;
 pub use lock::PgLock;
 pub use schema::PG_SCHEMA_VERSION;
 
-/// Connections per process: a sync holds one for its lock while another reads state.
+/// Connections per process for statements (each is held for one statement or transaction).
 const POOL_SIZE: usize = 8;
+/// Connections per process for held app locks: a separate pool, so that syncs holding
+/// their locks never starve the statements they still have to run (a fleet runs many).
+const LOCK_POOL_SIZE: usize = 64;
 /// How long opening a connection (TCP, TLS, authentication) may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The sealed fingerprint key's AAD and meta row name.
@@ -82,6 +85,7 @@ impl Rt {
 struct Shared {
     rt: Rt,
     pool: Pool,
+    lock_pool: Pool,
     location: String,
     round_trips: AtomicU64,
 }
@@ -100,7 +104,16 @@ impl Shared {
     }
 
     async fn client(&self) -> Result<Object, StoreError> {
-        self.pool.get().await.map_err(|e| StoreError::Postgres {
+        self.checkout(&self.pool).await
+    }
+
+    /// A connection to hold an app lock on.
+    async fn lock_client(&self) -> Result<Object, StoreError> {
+        self.checkout(&self.lock_pool).await
+    }
+
+    async fn checkout(&self, pool: &Pool) -> Result<Object, StoreError> {
+        pool.get().await.map_err(|e| StoreError::Postgres {
             location: self.location.clone(),
             message: match e {
                 deadpool_postgres::PoolError::Backend(e) => describe(&e),
@@ -147,9 +160,9 @@ impl PgStore {
     pub fn open_with_key(url: PgUrl, master: MasterKey) -> Result<Self, StoreError> {
         let location = url.redacted().to_owned();
         let (config, tls) = tls::configure(&url)?;
-        let mgr = match tls {
-            Some(tls) => Manager::from_config(config, tls, manager_config()),
-            None => Manager::from_config(config, tokio_postgres::NoTls, manager_config()),
+        let manager = || match &tls {
+            Some(tls) => Manager::from_config(config.clone(), tls.clone(), manager_config()),
+            None => Manager::from_config(config.clone(), tokio_postgres::NoTls, manager_config()),
         };
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
@@ -160,19 +173,25 @@ impl PgStore {
                 location: location.clone(),
                 message: format!("cannot start the driver's runtime: {e}"),
             })?;
-        let pool = Pool::builder(mgr)
-            .max_size(POOL_SIZE)
-            .runtime(deadpool_postgres::Runtime::Tokio1)
-            .create_timeout(Some(CONNECT_TIMEOUT))
-            .wait_timeout(Some(CONNECT_TIMEOUT * 3))
-            .build()
-            .map_err(|e| StoreError::Postgres {
-                location: location.clone(),
-                message: e.to_string(),
-            })?;
+        let pool = |size: usize, wait: Option<Duration>| {
+            Pool::builder(manager())
+                .max_size(size)
+                .runtime(deadpool_postgres::Runtime::Tokio1)
+                .create_timeout(Some(CONNECT_TIMEOUT))
+                .wait_timeout(wait)
+                .build()
+                .map_err(|e| StoreError::Postgres {
+                    location: location.clone(),
+                    message: e.to_string(),
+                })
+        };
+        let statements = pool(POOL_SIZE, Some(CONNECT_TIMEOUT * 3))?;
+        // Waiting for a lock connection is waiting for the lock: bounded by its timeout.
+        let locks = pool(LOCK_POOL_SIZE, None)?;
         let shared = Arc::new(Shared {
             rt: Rt(Some(rt)),
-            pool,
+            pool: statements,
+            lock_pool: locks,
             location,
             round_trips: AtomicU64::new(0),
         });
