@@ -218,7 +218,10 @@ def bench_state_backends(report: Report, n: int) -> None:
             }
             client = Client(emu.token, base_url=emu.base_url, pacing=False)
             ids = {
-                name: [emu.seed_app(app_spec(f"{name[:2].lower()}-{i:04d}", 10))["id"] for i in range(n)]
+                name: [
+                    emu.seed_app(app_spec(f"{name[:2].lower()}-{i:04d}", 10))["id"]
+                    for i in range(n)
+                ]
                 for name in stores
             }
             for name, store in stores.items():
