@@ -8,14 +8,20 @@ use support::pg::PgCluster;
 fn query_one(url: &str, sql: &str) -> Result<String, String> {
     let (url, sql) = (url.to_owned(), sql.to_owned());
     std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         rt.block_on(async {
             let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
                 .await
                 // Display is only "db error": the SQLSTATE says which.
                 .map_err(|e| format!("{e} {:?}", e.code()))?;
             tokio::spawn(conn);
-            let row = client.query_one(&sql, &[]).await.map_err(|e| e.to_string())?;
+            let row = client
+                .query_one(&sql, &[])
+                .await
+                .map_err(|e| e.to_string())?;
             Ok(row.get::<_, String>(0))
         })
     })
@@ -55,11 +61,17 @@ fn the_server_requires_the_password() {
 fn a_private_cluster_stops_and_starts_on_the_same_port() {
     let cluster = PgCluster::start_private();
     let url = cluster.fresh_database();
-    query_one(&url, "CREATE TABLE kept (v text); INSERT INTO kept VALUES ('here'); SELECT 'ok'")
-        .ok();
+    query_one(
+        &url,
+        "CREATE TABLE kept (v text); INSERT INTO kept VALUES ('here'); SELECT 'ok'",
+    )
+    .ok();
     cluster.execute("SELECT 1");
     cluster.stop();
-    assert!(query_one(&url, "SELECT 'up'").is_err(), "the server is down");
+    assert!(
+        query_one(&url, "SELECT 'up'").is_err(),
+        "the server is down"
+    );
     cluster.start();
     assert_eq!(query_one(&url, "SELECT 'up'").unwrap(), "up");
     let dump = cluster.pg_dump(&url);

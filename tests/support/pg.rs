@@ -63,7 +63,10 @@ impl PgCluster {
     fn external(url: &str) -> PgCluster {
         let admin_url = url::Url::parse(url)
             .unwrap_or_else(|_| panic!("{DATABASE_URL_VAR} is not a postgresql:// URL"));
-        PgCluster { admin_url, own: None }
+        PgCluster {
+            admin_url,
+            own: None,
+        }
     }
 
     /// A new cluster of the caller's own, running; stopped and removed when dropped.
@@ -111,7 +114,10 @@ impl PgCluster {
                         "postgresql://postgres:{password}@127.0.0.1:{port}/postgres"
                     ))
                     .expect("a valid URL");
-                    return PgCluster { admin_url, own: Some(owned) };
+                    return PgCluster {
+                        admin_url,
+                        own: Some(owned),
+                    };
                 }
                 Err(e) => last_error = e,
             }
@@ -194,7 +200,10 @@ impl PgCluster {
 
     /// Stops an own cluster fast (as a crash or an operator would); the data stays.
     pub fn stop(&self) {
-        let own = self.own.as_ref().expect("only an own cluster can be stopped");
+        let own = self
+            .own
+            .as_ref()
+            .expect("only an own cluster can be stopped");
         let mut running = own.running.lock().unwrap();
         if *running {
             own.pg_ctl_stop();
@@ -204,7 +213,10 @@ impl PgCluster {
 
     /// Starts a stopped own cluster again on the same port.
     pub fn start(&self) {
-        let own = self.own.as_ref().expect("only an own cluster can be started");
+        let own = self
+            .own
+            .as_ref()
+            .expect("only an own cluster can be started");
         let mut running = own.running.lock().unwrap();
         if !*running {
             own.pg_ctl_start()
@@ -261,9 +273,14 @@ impl Owned {
 
     fn pg_ctl_stop(&self) {
         let mut cmd = Command::new(self.bin.join("pg_ctl"));
-        cmd.arg("-D")
-            .arg(self.dir.join("data"))
-            .args(["-m", "immediate", "-w", "-t", "30", "stop"]);
+        cmd.arg("-D").arg(self.dir.join("data")).args([
+            "-m",
+            "immediate",
+            "-w",
+            "-t",
+            "30",
+            "stop",
+        ]);
         let _ = run(self.as_postgres, &mut cmd);
     }
 }
@@ -314,7 +331,11 @@ fn chown_postgres(path: &Path) {
         .arg(path)
         .output()
         .expect("run chown");
-    assert!(out.status.success(), "chown postgres {}: {out:?}", path.display());
+    assert!(
+        out.status.success(),
+        "chown postgres {}: {out:?}",
+        path.display()
+    );
 }
 
 /// Runs a server command, as `postgres` when we are root (initdb and postgres refuse root).
@@ -322,7 +343,10 @@ fn run(as_postgres: bool, cmd: &mut Command) -> Output {
     let mut wrapped;
     let cmd = if as_postgres {
         wrapped = Command::new("runuser");
-        wrapped.args(["-u", "postgres", "--"]).arg(cmd.get_program()).args(cmd.get_args());
+        wrapped
+            .args(["-u", "postgres", "--"])
+            .arg(cmd.get_program())
+            .args(cmd.get_args());
         &mut wrapped
     } else {
         cmd
