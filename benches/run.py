@@ -197,6 +197,79 @@ def bench_fleet(
     )
 
 
+def bench_state_backends(report: Report, n: int) -> None:
+    """The fleet no-op and 10%-changed runs with PostgreSQL state beside SQLite state, in
+    the same run, each on its own apps of one emulator with the limits lifted (the store
+    is what differs). PostgreSQL: a throwaway local server (tests/pg.py)."""
+    sys.path.insert(0, str(HERE.parent))
+    from tests.pg import PgCluster
+
+    print(f"3. state backends: fleet of {n} apps, SQLite vs PostgreSQL")
+    os.environ.setdefault("DO_ENVSYNC_MASTER_KEY", os.urandom(32).hex())
+    cluster = PgCluster.from_env_or_start()
+    try:
+        with (
+            tempfile.TemporaryDirectory() as tmp,
+            EmulatorProcess(burst_limit=LIFTED, hourly_limit=LIFTED) as emu,
+        ):
+            stores = {
+                "SQLite": Store(str(Path(tmp) / "state.db")),
+                "PostgreSQL": Store(cluster.fresh_database()),
+            }
+            client = Client(emu.token, base_url=emu.base_url, pacing=False)
+            ids = {
+                name: [
+                    emu.seed_app(app_spec(f"{name[:2].lower()}-{i:04d}", 10))["id"]
+                    for i in range(n)
+                ]
+                for name in stores
+            }
+            for name, store in stores.items():
+                first = client.sync_fleet({i: secrets_for(10, "1") for i in ids[name]}, state=store)
+                assert first.ok, str(first)
+            walls: dict[str, dict[str, float]] = {name: {} for name in stores}
+            trips: dict[str, int] = {}
+            for name, store in stores.items():
+                noop = {i: secrets_for(10, "1") for i in ids[name]}
+                runs = []
+                for _ in range(3):
+                    before = store.round_trips
+                    started = time.perf_counter()
+                    result = client.sync_fleet(noop, state=store)
+                    runs.append(time.perf_counter() - started)
+                    assert result.ok and result.deployments == 0, str(result)
+                    trips[name] = store.round_trips - before
+                walls[name]["no-op"] = statistics.median(runs)
+                changed = set(ids[name][::10])
+                fleet = {i: secrets_for(10, "2" if i in changed else "1", 1) for i in ids[name]}
+                started = time.perf_counter()
+                result = client.sync_fleet(fleet, state=store)
+                walls[name]["10%"] = time.perf_counter() - started
+                assert result.ok and result.deployments == len(changed), str(result)
+            for kind in ("no-op", "10%"):
+                sq, pg = walls["SQLite"][kind], walls["PostgreSQL"][kind]
+                report.add(
+                    "3. state",
+                    f"fleet {kind}, {n} apps: SQLite / PostgreSQL wall (ratio)",
+                    f"{sq:.2f} s / {pg:.2f} s ({pg / sq:.2f}x)",
+                    "",
+                    "≤ 1.5x" if kind == "no-op" else "reported",
+                    met=pg / sq <= 1.5 if kind == "no-op" else None,
+                    timed=True,
+                )
+            pages = math.ceil(n / 200)
+            report.add(
+                "3. state",
+                f"fleet no-op, {n} apps: PostgreSQL statements (per 200-app page)",
+                f"{trips['PostgreSQL']} ({trips['PostgreSQL'] / pages:.0f})",
+                "batched state digests: 1 per page; plus per app its lock and its read under it",
+                "≤ 1 per page",
+                met=trips["PostgreSQL"] <= pages,
+            )
+    finally:
+        cluster.stop()
+
+
 def naive_floor(requests: int) -> float:
     """Least wall time for `requests` under 250 per sliding minute: the first 250 go at
     once, every further 250 one window later."""
@@ -633,6 +706,7 @@ def main() -> int:
         bench_list(limited, report, 3 if quick else 10, fleet_size)
         bench_concurrent(lifted, report, app_id, 400 if quick else 2000)
         bench_memory(lifted, report, 10_000)
+    bench_state_backends(report, fleet_size)
     report.notes.append(
         "The naive loop's rate-limit floor is computed from the 250/min sliding window "
         "(first 250 at once, each further 250 one minute later); the loop itself ran with "

@@ -11,6 +11,8 @@ import pytest
 from do_envsync import Client
 from do_envsync.testing import Emulator
 
+from .pg import PgCluster
+
 CANARY_SECRET = "canary-secret-7f3a9c1e5b"
 
 # ---------------------------------------------------------------------------
@@ -142,3 +144,25 @@ def emu(emulator: Emulator) -> Emulator:
 @pytest.fixture
 def client(emu: Emulator) -> Client:
     return emu.client(retry_budget=5.0)
+
+
+# --- A real PostgreSQL for the shared-state tests (tests/pg.py) ---------------------------
+# A master key for tests that use PostgreSQL state (it must come from the environment there).
+PG_MASTER_KEY = "ab" * 32
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[PgCluster]:
+    """One throwaway server for the session (or `$DO_ENVSYNC_TEST_DATABASE_URL`)."""
+    cluster = PgCluster.from_env_or_start()
+    # The server's password must never show in output (a store's location hides it).
+    CANARY_LITERALS.add(cluster.password)
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def pg_url(pg_cluster: PgCluster, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fresh database's URL, with `DO_ENVSYNC_MASTER_KEY` set for this test."""
+    monkeypatch.setenv("DO_ENVSYNC_MASTER_KEY", PG_MASTER_KEY)
+    return pg_cluster.fresh_database()

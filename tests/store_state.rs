@@ -261,7 +261,7 @@ fn lock_timeout_names_the_app_and_other_apps_are_free() {
     }
     assert!(err.to_string().contains("app-42"), "{err}");
     // A second handle on the same file sees the same lock; other apps are independent.
-    let store2 = Store::open(store.path()).unwrap();
+    let store2 = Store::open(store.path().unwrap()).unwrap();
     assert!(store2.lock_app("app-42", Duration::ZERO).is_err());
     let other = store2
         .lock_app("other app/with:odd chars", Duration::ZERO)

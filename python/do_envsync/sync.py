@@ -41,10 +41,14 @@ Progress = Callable[[str], None]
 
 
 class Store(_native.Store):
-    """The SQLite state store: per (app, target, key) an HMAC fingerprint of the last value
-    written, the `EV[...]` string DigitalOcean returned, type, scope and origin.
+    """The state store: per (app, target, key) an HMAC fingerprint of the last value
+    written, the `EV[...]` string DigitalOcean returned, type, scope and origin; and the
+    control plane's connections, syncs and runs.
 
-    `Store()` opens `$DO_ENVSYNC_STATE`, else `<user data dir>/do-envsync/state.db`.
+    `Store(path)` opens a SQLite file; `Store("postgresql://user@host:5432/db?sslmode=require")`
+    a PostgreSQL database shared by many machines (the master key must then come from
+    `$DO_ENVSYNC_MASTER_KEY`). `Store()` opens `$DO_ENVSYNC_STATE` (a path or a URL), else
+    `<user data dir>/do-envsync/state.db`. `path` is the file, or the URL without its password.
     """
 
     def state(self, app_id: str) -> list[dict[str, Any]]:

@@ -77,7 +77,7 @@ struct Inner {
 impl std::fmt::Debug for ControlPlane {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ControlPlane")
-            .field("store", &self.inner.store.path())
+            .field("store", &self.inner.store.location())
             .field("key", &self.inner.key)
             .finish_non_exhaustive()
     }
@@ -89,7 +89,7 @@ impl ControlPlane {
     /// one the database was set up with is refused here, before anything is decrypted.
     pub fn open(store: Arc<Store>) -> Result<Self, ControlError> {
         let may_create = !store.has_master_key_check()?;
-        let key = MasterKey::resolve(store.path(), may_create)?;
+        let key = store.master_key(may_create)?;
         Self::open_with(store, key, ClientBuilder::new())
     }
 
@@ -100,7 +100,7 @@ impl ControlPlane {
         client_template: ClientBuilder,
     ) -> Result<Self, ControlError> {
         let may_create = !store.has_master_key_check()?;
-        let key = MasterKey::resolve(store.path(), may_create)?;
+        let key = store.master_key(may_create)?;
         Self::open_with(store, key, client_template)
     }
 

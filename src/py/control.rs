@@ -675,7 +675,7 @@ impl NativeControl {
     }
 
     fn __repr__(&self) -> String {
-        format!("NativeControl(store={:?})", self.inner.store().path())
+        format!("NativeControl(store={:?})", self.inner.store().location())
     }
 }
 

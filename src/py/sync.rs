@@ -11,6 +11,7 @@ use serde_json::json;
 
 use super::errors::to_pyerr;
 use super::runtime::block_on_with;
+use crate::store::copy::CopyError;
 use crate::store::{Store as CoreStore, StoreError};
 use crate::sync::{
     Action, ApplySettings, Desired, DesiredValue, Engine, Fingerprinter, FleetEvent, FleetProgress,
@@ -18,7 +19,7 @@ use crate::sync::{
     Scope, SyncError, SyncOptions, SyncOutcome, Targets, VarType,
 };
 
-/// The SQLite state store (fingerprints and `EV[...]` strings, never plaintexts).
+/// The state store, SQLite or PostgreSQL (fingerprints and `EV[...]` strings, never plaintexts).
 #[pyclass(module = "do_envsync._native", subclass, frozen)]
 pub struct Store {
     pub(crate) inner: Arc<CoreStore>,
@@ -49,6 +50,7 @@ impl Store {
     #[new]
     #[pyo3(signature = (path=None))]
     fn new(py: Python<'_>, path: Option<PathBuf>) -> PyResult<Self> {
+        // A path, or a postgresql:// URL (kept out of every message with its password).
         let store = py
             .detach(|| match path {
                 Some(p) => CoreStore::open(p),
@@ -62,7 +64,14 @@ impl Store {
 
     #[getter]
     fn path(&self) -> String {
-        self.inner.path().display().to_string()
+        self.inner.location()
+    }
+
+    /// Database statements sent so far (PostgreSQL; 0 with SQLite): benchmarks count
+    /// the state's round trips with it.
+    #[getter]
+    fn round_trips(&self) -> u64 {
+        self.inner.round_trips()
     }
 
     /// The records of one app as JSON: fingerprints and `EV[...]` strings only.
@@ -97,8 +106,36 @@ impl Store {
             .map_err(store_err)
     }
 
+    /// Copies everything this store holds into the empty store `target` (`state copy`):
+    /// counts of connections, syncs, runs, apps and records copied.
+    fn copy_to(
+        &self,
+        py: Python<'_>,
+        target: &Store,
+    ) -> PyResult<std::collections::BTreeMap<&'static str, usize>> {
+        let (from, to) = (self.inner.clone(), target.inner.clone());
+        let report = py
+            .detach(move || crate::store::copy::copy(&from, &to))
+            .map_err(|e| match e {
+                CopyError::Store(e) => store_err(e),
+                CopyError::NotEmpty { .. } | CopyError::SameStore => {
+                    PyValueError::new_err(e.to_string())
+                }
+                CopyError::Crypto(_) => PyOSError::new_err(e.to_string()),
+            })?;
+        Ok([
+            ("connections", report.connections),
+            ("syncs", report.syncs),
+            ("runs", report.runs),
+            ("apps", report.apps),
+            ("records", report.records),
+        ]
+        .into_iter()
+        .collect())
+    }
+
     fn __repr__(&self) -> String {
-        format!("Store(path={:?})", self.inner.path().display().to_string())
+        format!("Store(path={:?})", self.inner.location())
     }
 }
 

@@ -1,7 +1,10 @@
-//! Sync state in embedded SQLite, the per-app sync lock, and the local
-//! fingerprint key.
+//! The state store: sync state records, the per-app sync lock, the fingerprint key
+//! and the control plane's rows, behind one [`Store`] with two backends:
+//! - SQLite (`sqlite`), the embedded default, for one machine;
+//! - PostgreSQL (`pg`), shared by many machines (CI runners, several watchers),
+//!   chosen by a `postgres://` or `postgresql://` location.
 //!
-//! Files, all created owner-only (0600, directories 0700 when created here), and
+//! Both behave the same; the engine only sees [`Store`]. SQLite files, all created owner-only (0600, directories 0700 when created here), and
 //! refused when another user owns them, they are links, or others may write them
 //! (see [`files`]: the store never changes the mode of a file it finds):
 //! - `<path>` (default `<data dir>/do-envsync/state.db`, `DO_ENVSYNC_STATE` overrides):
@@ -17,43 +20,53 @@
 //! the `EV[...]` ciphertexts DigitalOcean returned; connection tokens and source
 //! secrets of the control plane are sealed with the master key.
 
+/// Calls the same method on whichever backend the store has (defined before the
+/// modules so that their `impl Store` blocks can dispatch too).
+macro_rules! on_backend {
+    ($self:ident, $s:ident => $call:expr) => {
+        match &$self.backend {
+            $crate::store::Backend::Sqlite($s) => $call,
+            $crate::store::Backend::Postgres($s) => $call,
+        }
+    };
+}
+
 pub mod api_keys;
 pub mod connections;
+pub mod copy;
 pub mod crypto;
 mod files;
-mod lock;
+mod location;
 pub mod notify;
+pub mod pg;
+mod records;
 pub mod runs;
-mod schema;
+mod sqlite;
 pub mod syncs;
 
-use std::fs::{self, OpenOptions};
-use std::io::{self, Read, Write};
+use std::fs::OpenOptions;
+use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use thiserror::Error;
 
 use crate::sync::fingerprint::{Fingerprinter, FINGERPRINT_KEY_LEN};
 use crate::sync::state::is_ev_string;
 pub use crate::sync::{Origin, StateRecord};
-use crate::sync::{Scope, VarType};
 pub use api_keys::ApiKeyRecord;
 pub use connections::ConnectionRecord;
-pub use lock::AppLock;
+use crypto::{CryptoError, MasterKey, MASTER_KEY_ENV};
+pub use location::Location;
 pub use notify::{DeliveryRecord, NotifyTargetRecord};
+pub(crate) use records::RawRecord;
 pub use runs::{RunKind, RunRecord};
-pub use schema::SCHEMA_VERSION;
+pub use sqlite::schema::SCHEMA_VERSION;
 pub use syncs::{LastRun, SyncDelete, SyncRecord};
 
-/// Environment variable that overrides the state database path.
+/// Environment variable that overrides the state location (a path or a PostgreSQL URL).
 pub const STATE_ENV_VAR: &str = "DO_ENVSYNC_STATE";
-
-/// How long SQLite waits on a busy database before failing a statement.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Failures of the store. Messages name files, apps and keys, never values.
 #[derive(Debug, Error)]
@@ -73,11 +86,26 @@ pub enum StoreError {
         #[source]
         source: rusqlite::Error,
     },
-    #[error("state database {} has schema version {found}; this version of do-envsync supports up to {supported}", .path.display())]
+    #[error("state database {location} has schema version {found}; this version of do-envsync supports up to {supported}")]
     SchemaTooNew {
-        path: PathBuf,
+        /// The file path, or the PostgreSQL URL without its password.
+        location: String,
         found: i64,
         supported: i64,
+    },
+    /// A PostgreSQL failure: `location` never holds the password, `message` is the
+    /// driver's or the server's text (which never repeats it either).
+    #[error("state database {location}: {message}")]
+    Postgres { location: String, message: String },
+    #[error("invalid state database URL: {problem}")]
+    BadUrl { problem: String },
+    #[error("a PostgreSQL state database needs the master key in {MASTER_KEY_ENV} (64 hex characters or base64 of 32 bytes), shared by every machine that uses it: {problem}")]
+    MasterKeyRequired { problem: String },
+    #[error("cannot {action} {what}: {reason}")]
+    Unsupported {
+        action: &'static str,
+        what: String,
+        reason: &'static str,
     },
     #[error("fingerprint key file {} is malformed (expected {} hex characters)", .path.display(), FINGERPRINT_KEY_LEN * 2)]
     BadKeyFile { path: PathBuf },
@@ -109,31 +137,17 @@ pub enum StoreError {
     },
 }
 
-/// The state store. Safe to share between threads; several processes may open
-/// the same file (SQLite serializes writers, [`Store::lock_app`] serializes syncs).
-pub struct Store {
-    path: PathBuf,
-    lock_dir: PathBuf,
-    key: [u8; FINGERPRINT_KEY_LEN],
-    conn: Mutex<Connection>,
-}
-
-impl std::fmt::Debug for Store {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store")
-            .field("path", &self.path)
-            .finish_non_exhaustive()
-    }
-}
-
-/// The state path: `DO_ENVSYNC_STATE` when set and non-empty, else
-/// `<user data dir>/do-envsync/state.db`.
+/// The SQLite state path: `DO_ENVSYNC_STATE` when set and non-empty (and not a
+/// URL), else `<user data dir>/do-envsync/state.db`.
 pub fn default_path() -> Result<PathBuf, StoreError> {
-    if let Some(p) = std::env::var_os(STATE_ENV_VAR).filter(|p| !p.is_empty()) {
-        return Ok(PathBuf::from(p));
+    match default_location()? {
+        Location::Path(path) => Ok(path),
+        Location::Postgres(url) => Err(StoreError::Unsupported {
+            action: "use as a file path",
+            what: url.redacted().to_owned(),
+            reason: "it is a PostgreSQL URL",
+        }),
     }
-    let base = dirs::data_dir().ok_or(StoreError::NoDataDir)?;
-    Ok(base.join("do-envsync").join("state.db"))
 }
 
 fn io_err<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(io::Error) -> StoreError + 'a {
@@ -161,67 +175,9 @@ fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(s)
 }
 
-/// Read the fingerprint key, creating it on first use. Creation writes a
-/// temporary file and hard-links it into place, so a concurrent reader never
-/// sees a half-written key and two creators agree on one key.
-fn load_or_create_key(path: &Path) -> Result<[u8; FINGERPRINT_KEY_LEN], StoreError> {
-    let read = |path: &Path| -> Result<Option<[u8; FINGERPRINT_KEY_LEN]>, StoreError> {
-        let mut text = String::new();
-        let Some(mut f) = files::open_private_read("fingerprint key file", path)? else {
-            return Ok(None);
-        };
-        f.read_to_string(&mut text).map_err(io_err("read", path))?;
-        let bytes = hex::decode(text.trim()).map_err(|_| StoreError::BadKeyFile {
-            path: path.to_owned(),
-        })?;
-        let key = bytes.try_into().map_err(|_| StoreError::BadKeyFile {
-            path: path.to_owned(),
-        })?;
-        Ok(Some(key))
-    };
-    if let Some(key) = read(path)? {
-        return Ok(key);
-    }
-    let key: [u8; FINGERPRINT_KEY_LEN] = rand::random();
-    let tmp = with_suffix(
-        path,
-        &format!(".tmp-{}-{:016x}", std::process::id(), rand::random::<u64>()),
-    );
-    let result = (|| {
-        let mut f = private_options()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)
-            .map_err(io_err("create", &tmp))?;
-        f.write_all(format!("{}\n", hex::encode(key)).as_bytes())
-            .and_then(|()| f.sync_all())
-            .map_err(io_err("write", &tmp))?;
-        match fs::hard_link(&tmp, path) {
-            Ok(()) => Ok(key),
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-                read(path)?.ok_or_else(|| StoreError::BadKeyFile {
-                    path: path.to_owned(),
-                })
-            }
-            Err(e) => Err(io_err("create", path)(e)),
-        }
-    })();
-    let _ = fs::remove_file(&tmp);
-    result
-}
-
 /// A stored microsecond timestamp (out-of-range values clamp to the epoch).
 pub(crate) fn from_micros(micros: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_micros(micros).unwrap_or_default()
-}
-
-fn is_unique_violation(e: &rusqlite::Error) -> bool {
-    matches!(
-        e,
-        rusqlite::Error::SqliteFailure(err, _)
-            if err.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
-                || err.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
-    )
 }
 
 fn check_app_id(app_id: &str) -> Result<(), StoreError> {
@@ -233,205 +189,196 @@ fn check_app_id(app_id: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
-impl Store {
-    /// Open (creating and migrating as needed) the store at `path`.
-    pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
-        let path = path.as_ref().to_owned();
-        // Another user must not be able to plant or swap anything the store opens (see
-        // `files`): the directory first, then every file in it, none through a link.
-        let dir = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
-            _ => PathBuf::from("."),
+/// Refuses records that are not the app's or that would put anything but an
+/// `EV[...]` ciphertext beside a fingerprint.
+fn check_records(app_id: &str, records: &[StateRecord]) -> Result<(), StoreError> {
+    for r in records {
+        let bad = |problem| StoreError::InvalidRecord {
+            app_id: app_id.to_owned(),
+            target: r.target.clone(),
+            key: r.key.clone(),
+            problem,
         };
-        files::ensure_private_dir("state directory", &dir, true)?;
-        // Create the file owner-only before SQLite opens it (SQLite gives its -wal
-        // and -shm files the database file's mode); refuse a link or a foreign file.
-        files::create_or_check_db_file("state database", &path)?;
-        let key = load_or_create_key(&with_suffix(&path, ".key"))?;
-        let lock_dir = with_suffix(&path, ".locks");
-        files::refuse_symlink("lock directory", &lock_dir)?;
-        files::ensure_private_dir("lock directory", &lock_dir, false)?;
-        // Processes opening a fresh file at once would race on the WAL switch and the
-        // migration (SQLite can answer "locked" without waiting there): serialize them.
-        let open_lock_path = lock_dir.join(".open.lock");
-        let open_lock = files::open_private_rw("lock file", &open_lock_path)?;
-        fs4::FileExt::lock(&open_lock).map_err(io_err("lock", &open_lock_path))?;
-
-        let sql = |source| StoreError::Sqlite {
-            path: path.clone(),
-            source,
-        };
-        let mut conn = Connection::open(&path).map_err(sql)?;
-        conn.busy_timeout(BUSY_TIMEOUT).map_err(sql)?;
-        let mode: String = conn
-            .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
-            .map_err(sql)?;
-        debug_assert!(mode.eq_ignore_ascii_case("wal"), "journal mode {mode}");
-        conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;")
-            .map_err(sql)?;
-        schema::migrate(&mut conn, &path)?;
-        for suffix in ["-wal", "-shm"] {
-            files::check_existing_file("state database journal", &with_suffix(&path, suffix))?;
+        if r.app_id != app_id {
+            return Err(bad("record belongs to another app"));
         }
-        let _ = fs4::FileExt::unlock(&open_lock);
+        // Only ciphertext may be stored beside a fingerprint.
+        if r.ev.as_deref().is_some_and(|ev| !is_ev_string(ev)) {
+            return Err(bad("ev is not an EV[...] ciphertext"));
+        }
+    }
+    Ok(())
+}
+
+/// The state store. Safe to share between threads and processes (and, with
+/// PostgreSQL, machines): [`Store::lock_app`] serializes the syncs of one app.
+pub struct Store {
+    backend: Backend,
+}
+
+enum Backend {
+    Sqlite(sqlite::SqliteStore),
+    Postgres(pg::PgStore),
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("location", &self.location())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Proof of holding an app's sync lock; dropping it releases the lock (a file lock
+/// with SQLite, a PostgreSQL advisory lock with PostgreSQL).
+#[derive(Debug)]
+pub enum AppLock {
+    File(sqlite::FileLock),
+    Postgres(Box<pg::PgLock>),
+}
+
+impl AppLock {
+    pub fn app_id(&self) -> &str {
+        match self {
+            AppLock::File(l) => l.app_id(),
+            AppLock::Postgres(l) => l.app_id(),
+        }
+    }
+}
+
+impl Store {
+    /// Open (creating and migrating as needed) the store at `location`: a file path
+    /// for SQLite, or a `postgres://` / `postgresql://` URL.
+    pub fn open(location: impl AsRef<Path>) -> Result<Self, StoreError> {
+        Self::open_location(Location::from_path(location.as_ref())?)
+    }
+
+    /// Open the store at a parsed location.
+    pub fn open_location(location: Location) -> Result<Self, StoreError> {
+        let backend = match location {
+            Location::Path(path) => Backend::Sqlite(sqlite::SqliteStore::open(path)?),
+            Location::Postgres(url) => Backend::Postgres(pg::PgStore::open(url)?),
+        };
+        Ok(Self { backend })
+    }
+
+    /// Open a PostgreSQL store with an explicit master key (instead of
+    /// `DO_ENVSYNC_MASTER_KEY`): for tests and embedders that hold the key themselves.
+    pub fn open_postgres(url: &str, master: MasterKey) -> Result<Self, StoreError> {
+        let url = location::PgUrl::parse(url)?;
         Ok(Self {
-            path,
-            lock_dir,
-            key,
-            conn: Mutex::new(conn),
+            backend: Backend::Postgres(pg::PgStore::open_with_key(url, master)?),
         })
     }
 
-    /// Open the store at [`default_path`].
+    /// Open the store at [`default_location`].
     pub fn open_default() -> Result<Self, StoreError> {
-        Self::open(default_path()?)
+        Self::open_location(default_location()?)
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// The SQLite file, or `None` with PostgreSQL.
+    pub fn path(&self) -> Option<&Path> {
+        match &self.backend {
+            Backend::Sqlite(s) => Some(s.path()),
+            Backend::Postgres(_) => None,
+        }
     }
 
-    /// The fingerprinter keyed with this store's local key.
+    /// Where the state lives, for messages: the path, or the URL without its password.
+    pub fn location(&self) -> String {
+        match &self.backend {
+            Backend::Sqlite(s) => s.path().display().to_string(),
+            Backend::Postgres(s) => s.location().to_owned(),
+        }
+    }
+
+    /// Whether the state is in a shared PostgreSQL database.
+    pub fn is_shared(&self) -> bool {
+        matches!(self.backend, Backend::Postgres(_))
+    }
+
+    /// The fingerprinter: keyed with the local key file (SQLite), or with the key
+    /// every machine shares, sealed in the database under the master key (PostgreSQL).
     pub fn fingerprinter(&self) -> Fingerprinter {
-        Fingerprinter::new(self.key)
+        Fingerprinter::new(on_backend!(self, s => s.fingerprint_key()))
     }
 
-    fn conn(&self) -> MutexGuard<'_, Connection> {
-        // A panic while holding the connection cannot leave a transaction open
-        // (rusqlite rolls back on drop), so a poisoned lock is still usable.
-        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    /// The raw fingerprint key (`state copy` carries it to the target store).
+    pub(crate) fn fingerprint_key(&self) -> [u8; FINGERPRINT_KEY_LEN] {
+        on_backend!(self, s => s.fingerprint_key())
     }
 
-    /// Every row `sql` returns, mapped by `map` (on `conn`, or a transaction of it).
-    fn rows<T, P: rusqlite::Params>(
+    /// Makes `key` this store's fingerprint key. Only for an empty store: records
+    /// fingerprinted under the previous key would no longer match.
+    pub(crate) fn adopt_fingerprint_key(
         &self,
-        conn: &Connection,
-        sql: &str,
-        params: P,
-        map: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
-    ) -> Result<Vec<T>, StoreError> {
-        let mut stmt = conn.prepare(sql).map_err(self.sql())?;
-        let rows = stmt
-            .query_map(params, map)
-            .map_err(self.sql())?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(self.sql())?;
-        Ok(rows)
+        key: [u8; FINGERPRINT_KEY_LEN],
+    ) -> Result<(), StoreError> {
+        on_backend!(self, s => s.adopt_fingerprint_key(key))
     }
 
-    fn sql(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
-        move |source| StoreError::Sqlite {
-            path: self.path.clone(),
-            source,
+    /// The control plane's master key: `DO_ENVSYNC_MASTER_KEY`, else (SQLite only)
+    /// the key file beside the database, created only when `may_create`.
+    pub fn master_key(&self, may_create: bool) -> Result<MasterKey, CryptoError> {
+        match &self.backend {
+            Backend::Sqlite(s) => MasterKey::resolve(s.path(), may_create),
+            Backend::Postgres(s) => Ok(s.master_key().clone()),
+        }
+    }
+
+    /// Database round trips made so far (PostgreSQL; always 0 with SQLite). For
+    /// benchmarks and tests that prove reads are batched.
+    pub fn round_trips(&self) -> u64 {
+        match &self.backend {
+            Backend::Sqlite(_) => 0,
+            Backend::Postgres(s) => s.round_trips(),
         }
     }
 
     /// The control plane's master key check value, stored by the first caller: returns
     /// the stored value (which is `check` when this call stored it).
     pub fn master_key_check(&self, check: &str) -> Result<String, StoreError> {
-        let conn = self.conn();
-        conn.execute(
-            "INSERT INTO control_meta (name, value) VALUES ('master_key_check', ?1)
-             ON CONFLICT (name) DO NOTHING",
-            [check],
-        )
-        .map_err(self.sql())?;
-        conn.query_row(
-            "SELECT value FROM control_meta WHERE name = 'master_key_check'",
-            [],
-            |row| row.get(0),
-        )
-        .map_err(self.sql())
+        on_backend!(self, s => s.master_key_check(check))
     }
 
     /// Whether a master key check value has been stored (sealed data may exist).
     pub fn has_master_key_check(&self) -> Result<bool, StoreError> {
-        let conn = self.conn();
-        conn.query_row(
-            "SELECT 1 FROM control_meta WHERE name = 'master_key_check'",
-            [],
-            |_| Ok(()),
-        )
-        .optional()
-        .map(|found| found.is_some())
-        .map_err(self.sql())
+        on_backend!(self, s => s.has_master_key_check())
     }
 
-    /// The database's schema version.
+    /// The database's schema version (each backend has its own list of migrations).
     pub fn schema_version(&self) -> Result<i64, StoreError> {
-        schema::current_version(&self.conn()).map_err(self.sql())
+        on_backend!(self, s => s.schema_version())
     }
 
     /// Take the sync lock of `app_id`, waiting up to `timeout`. Hold it across
     /// read (GET), plan, PUT and [`Store::save_state`]; it is released when the
-    /// returned guard is dropped, and by the OS if the process dies.
+    /// returned guard is dropped, and when the process dies (by the OS for the
+    /// file lock, by the server when the connection drops for PostgreSQL).
     pub fn lock_app(&self, app_id: &str, timeout: Duration) -> Result<AppLock, StoreError> {
         check_app_id(app_id)?;
-        lock::acquire(&self.lock_dir, app_id, timeout)
+        Ok(match &self.backend {
+            Backend::Sqlite(s) => AppLock::File(s.lock_app(app_id, timeout)?),
+            Backend::Postgres(s) => AppLock::Postgres(Box::new(s.lock_app(app_id, timeout)?)),
+        })
     }
 
     /// The app's state records, ordered by target then key.
     pub fn load_state(&self, app_id: &str) -> Result<Vec<StateRecord>, StoreError> {
-        check_app_id(app_id)?;
-        let conn = self.conn();
-        let mut stmt = conn
-            .prepare(
-                "SELECT target, key, fingerprint, ev, var_type, scope, origin, original, updated_at
-                 FROM env_state WHERE app_id = ?1 ORDER BY target, key",
-            )
-            .map_err(self.sql())?;
-        let rows = stmt
-            .query_map([app_id], |row| {
-                Ok((
-                    row.get::<_, String>(0)?,
-                    row.get::<_, String>(1)?,
-                    row.get::<_, String>(2)?,
-                    row.get::<_, Option<String>>(3)?,
-                    row.get::<_, String>(4)?,
-                    row.get::<_, String>(5)?,
-                    row.get::<_, String>(6)?,
-                    row.get::<_, Option<String>>(7)?,
-                    row.get::<_, i64>(8)?,
-                ))
-            })
-            .map_err(self.sql())?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (target, key, fingerprint, ev, var_type, scope, origin, original, updated_at) =
-                row.map_err(self.sql())?;
-            let bad = |problem| StoreError::InvalidRecord {
-                app_id: app_id.to_owned(),
-                target: target.clone(),
-                key: key.clone(),
-                problem,
-            };
-            let var_type: VarType = var_type.parse().map_err(|_| bad("unknown type"))?;
-            let scope: Scope = scope.parse().map_err(|_| bad("unknown scope"))?;
-            let origin = match origin.as_str() {
-                "created" => Origin::Created,
-                "adopted" => Origin::Adopted {
-                    original: original
-                        .map(|text: String| serde_json::from_str::<serde_json::Value>(&text))
-                        .transpose()
-                        .map_err(|_| bad("original entry is not JSON"))?,
-                },
-                _ => return Err(bad("unknown origin")),
-            };
-            let updated_at =
-                DateTime::from_timestamp_micros(updated_at).ok_or_else(|| bad("bad timestamp"))?;
-            out.push(StateRecord {
-                app_id: app_id.to_owned(),
-                target,
-                key,
-                fingerprint,
-                ev,
-                var_type,
-                scope,
-                origin,
-                updated_at,
-            });
+        let mut states = self.load_states(&[app_id.to_owned()])?;
+        Ok(states.pop().unwrap_or_default())
+    }
+
+    /// The state records of each of `app_ids`, in the same order: one database round
+    /// trip for the whole batch with PostgreSQL.
+    pub fn load_states(&self, app_ids: &[String]) -> Result<Vec<Vec<StateRecord>>, StoreError> {
+        for app_id in app_ids {
+            check_app_id(app_id)?;
         }
-        Ok(out)
+        if app_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        on_backend!(self, s => s.load_states(app_ids))
     }
 
     /// Replace the app's whole state with `records`, in one transaction: either
@@ -442,117 +389,158 @@ impl Store {
     /// touched. Call it while holding [`Store::lock_app`] for the app.
     pub fn save_state(&self, app_id: &str, records: &[StateRecord]) -> Result<(), StoreError> {
         check_app_id(app_id)?;
-        for r in records {
-            let bad = |problem| StoreError::InvalidRecord {
-                app_id: app_id.to_owned(),
-                target: r.target.clone(),
-                key: r.key.clone(),
-                problem,
-            };
-            if r.app_id != app_id {
-                return Err(bad("record belongs to another app"));
-            }
-            // Only ciphertext may be stored beside a fingerprint.
-            if r.ev.as_deref().is_some_and(|ev| !is_ev_string(ev)) {
-                return Err(bad("ev is not an EV[...] ciphertext"));
-            }
-        }
-        let mut conn = self.conn();
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(self.sql())?;
-        let now = crate::sync::state::now_micros().timestamp_micros();
-        tx.execute(
-            "INSERT INTO apps (app_id, first_saved_at) VALUES (?1, ?2) ON CONFLICT (app_id) DO NOTHING",
-            params![app_id, now],
-        )
-        .map_err(self.sql())?;
-        tx.execute("DELETE FROM env_state WHERE app_id = ?1", [app_id])
-            .map_err(self.sql())?;
-        {
-            let mut insert = tx
-                .prepare(
-                    "INSERT INTO env_state
-                     (app_id, target, key, fingerprint, ev, var_type, scope, origin, original, updated_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                )
-                .map_err(self.sql())?;
-            for r in records {
-                let (origin, original) = match &r.origin {
-                    Origin::Created => ("created", None),
-                    Origin::Adopted { original } => {
-                        ("adopted", original.as_ref().map(|v| v.to_string()))
-                    }
-                };
-                insert
-                    .execute(params![
-                        app_id,
-                        r.target,
-                        r.key,
-                        r.fingerprint,
-                        r.ev,
-                        r.var_type.as_str(),
-                        r.scope.as_str(),
-                        origin,
-                        original,
-                        r.updated_at.timestamp_micros(),
-                    ])
-                    .map_err(self.sql())?;
-            }
-        }
-        tx.commit().map_err(self.sql())
+        check_records(app_id, records)?;
+        on_backend!(self, s => s.save_state(app_id, records))
     }
 
     /// Records the deployment a sync's PUT started (after its state was saved).
     pub fn record_deployment(&self, app_id: &str, deployment_id: &str) -> Result<(), StoreError> {
         check_app_id(app_id)?;
-        let now = crate::sync::state::now_micros().timestamp_micros();
-        self.conn()
-            .execute(
-                "INSERT INTO apps (app_id, first_saved_at, last_deployment_id) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (app_id) DO UPDATE SET last_deployment_id = excluded.last_deployment_id",
-                params![app_id, now, deployment_id],
-            )
-            .map_err(self.sql())?;
-        Ok(())
+        on_backend!(self, s => s.record_deployment(app_id, deployment_id))
     }
 
     /// The deployment the latest PUT of a sync of this app started, if recorded.
     pub fn last_deployment(&self, app_id: &str) -> Result<Option<String>, StoreError> {
         check_app_id(app_id)?;
-        self.conn()
-            .query_row(
-                "SELECT last_deployment_id FROM apps WHERE app_id = ?1",
-                [app_id],
-                |row| row.get::<_, Option<String>>(0),
-            )
-            .optional()
-            .map(Option::flatten)
-            .map_err(self.sql())
+        on_backend!(self, s => s.last_deployment(app_id))
     }
 
     /// Apps with stored state.
     pub fn apps(&self) -> Result<Vec<String>, StoreError> {
-        let conn = self.conn();
-        self.rows(
-            &conn,
-            "SELECT app_id FROM apps ORDER BY app_id",
-            [],
-            |row| row.get(0),
-        )
+        on_backend!(self, s => s.apps())
     }
 
-    /// Forget everything about an app (its rows go with it through the foreign key).
+    /// Forget everything about an app (its rows go with it).
     pub fn forget_app(&self, app_id: &str) -> Result<bool, StoreError> {
         check_app_id(app_id)?;
-        let conn = self.conn();
-        let existed = conn
-            .query_row("SELECT 1 FROM apps WHERE app_id = ?1", [app_id], |_| Ok(()))
-            .optional()
-            .map_err(self.sql())?
-            .is_some();
-        conn.execute("DELETE FROM apps WHERE app_id = ?1", [app_id])
-            .map_err(self.sql())?;
-        Ok(existed)
+        on_backend!(self, s => s.forget_app(app_id))
     }
+
+    /// Inserts a new connection; a taken name is [`StoreError::NameTaken`].
+    pub fn insert_connection(&self, rec: &ConnectionRecord) -> Result<(), StoreError> {
+        on_backend!(self, s => s.insert_connection(rec))
+    }
+
+    /// The connection with this id, else the one with this name.
+    pub fn find_connection(
+        &self,
+        id_or_name: &str,
+    ) -> Result<Option<ConnectionRecord>, StoreError> {
+        on_backend!(self, s => s.find_connection(id_or_name))
+    }
+
+    /// Every connection, by name.
+    pub fn list_connections(&self) -> Result<Vec<ConnectionRecord>, StoreError> {
+        on_backend!(self, s => s.list_connections())
+    }
+
+    /// Replaces a connection's row when its stored version is still `expected_version`
+    /// (optimistic concurrency between processes). Returns false when it changed meanwhile.
+    pub fn update_connection(
+        &self,
+        rec: &ConnectionRecord,
+        expected_version: i64,
+    ) -> Result<bool, StoreError> {
+        on_backend!(self, s => s.update_connection(rec, expected_version))
+    }
+
+    /// Names of the syncs using a connection.
+    pub fn syncs_using_connection(&self, connection_id: &str) -> Result<Vec<String>, StoreError> {
+        on_backend!(self, s => s.syncs_using_connection(connection_id))
+    }
+
+    /// Deletes a connection. Without `with_syncs`, a connection still used by a sync
+    /// is kept and the users are returned as `Err(names)`; with it, its syncs and their
+    /// runs go in the same transaction. `Ok(false)` when no such connection exists.
+    pub fn delete_connection(
+        &self,
+        id: &str,
+        with_syncs: bool,
+    ) -> Result<Result<bool, Vec<String>>, StoreError> {
+        on_backend!(self, s => s.delete_connection(id, with_syncs))
+    }
+
+    /// Inserts a sync. `check` sees the other syncs of the same app inside the writing
+    /// transaction, so two processes cannot both add conflicting syncs.
+    pub fn insert_sync<E: From<StoreError>>(
+        &self,
+        rec: &SyncRecord,
+        check: impl FnOnce(&[SyncRecord]) -> Result<(), E>,
+    ) -> Result<(), E> {
+        on_backend!(self, s => s.insert_sync(rec, check))
+    }
+
+    /// Replaces a sync's configuration (not its run status) when its stored version is
+    /// still `expected_version`; `Ok(false)` when it changed meanwhile. `check` as in
+    /// [`Store::insert_sync`].
+    pub fn update_sync<E: From<StoreError>>(
+        &self,
+        rec: &SyncRecord,
+        expected_version: i64,
+        check: impl FnOnce(&[SyncRecord]) -> Result<(), E>,
+    ) -> Result<bool, E> {
+        on_backend!(self, s => s.update_sync(rec, expected_version, check))
+    }
+
+    /// The sync with this id, else the one with this name.
+    pub fn find_sync(&self, id_or_name: &str) -> Result<Option<SyncRecord>, StoreError> {
+        on_backend!(self, s => s.find_sync(id_or_name))
+    }
+
+    /// Every sync, by name.
+    pub fn list_syncs(&self) -> Result<Vec<SyncRecord>, StoreError> {
+        on_backend!(self, s => s.list_syncs())
+    }
+
+    /// Deletes a sync and its runs; false when it did not exist.
+    pub fn delete_sync(&self, id: &str) -> Result<bool, StoreError> {
+        on_backend!(self, s => s.delete_sync(id))
+    }
+
+    /// Deletes the sync only while its latest sync run is still `last_sync_job` (a sync
+    /// that ran meanwhile may have put keys back on the app). One transaction.
+    pub fn delete_sync_unless_ran(
+        &self,
+        id: &str,
+        last_sync_job: Option<&str>,
+    ) -> Result<SyncDelete, StoreError> {
+        on_backend!(self, s => s.delete_sync_unless_ran(id, last_sync_job))
+    }
+
+    /// Records a new run and makes it the sync's latest run of its kind. False when
+    /// the sync no longer exists (nothing is written then).
+    pub fn begin_run(&self, run: &RunRecord) -> Result<bool, StoreError> {
+        on_backend!(self, s => s.begin_run(run))
+    }
+
+    /// Writes a run's current status and results, and mirrors status and message on
+    /// the sync while this run is still its latest of the kind (a success also sets
+    /// the sync's last-succeeded time).
+    pub fn save_run(&self, run: &RunRecord) -> Result<(), StoreError> {
+        on_backend!(self, s => s.save_run(run))
+    }
+
+    /// One run by its job id.
+    pub fn find_run(&self, id: &str) -> Result<Option<RunRecord>, StoreError> {
+        on_backend!(self, s => s.find_run(id))
+    }
+
+    /// A sync's runs, newest first.
+    pub fn list_runs(
+        &self,
+        sync_id: &str,
+        limit: Option<usize>,
+    ) -> Result<Vec<RunRecord>, StoreError> {
+        on_backend!(self, s => s.list_runs(sync_id, limit))
+    }
+}
+
+/// The state location: `DO_ENVSYNC_STATE` when set and non-empty (a path or a
+/// PostgreSQL URL), else `<user data dir>/do-envsync/state.db`.
+pub fn default_location() -> Result<Location, StoreError> {
+    if let Some(p) = std::env::var_os(STATE_ENV_VAR).filter(|p| !p.is_empty()) {
+        return Location::from_path(Path::new(&p));
+    }
+    let base = dirs::data_dir().ok_or(StoreError::NoDataDir)?;
+    Ok(Location::Path(base.join("do-envsync").join("state.db")))
 }

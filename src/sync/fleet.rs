@@ -29,6 +29,9 @@ use crate::store::StoreError;
 /// Default number of apps written at the same time.
 pub const DEFAULT_FLEET_CONCURRENCY: usize = 8;
 
+/// Apps whose state is read in one store call (a list page's size).
+const STATE_BATCH: usize = 200;
+
 /// Tries per app when its PUT keeps meeting 429 after the client's own retries (a burst
 /// limit's retry-after longer than the retry budget).
 const RATE_LIMITED_ATTEMPTS: u32 = 3;
@@ -402,14 +405,16 @@ impl Engine {
         }
     }
 
-    /// State digests of every app in the store.
+    /// State digests of every app in the store, read in batches of a list page's size
+    /// (one database round trip per batch with PostgreSQL).
     async fn state_digests(&self) -> Result<HashMap<String, String>, SyncError> {
         let store = self.store().clone();
         blocking(move || {
             let mut digests = HashMap::new();
-            for id in store.apps()? {
-                let records = store.load_state(&id)?;
-                digests.insert(id, state_digest(&records));
+            for ids in store.apps()?.chunks(STATE_BATCH) {
+                for (id, records) in ids.iter().zip(store.load_states(ids)?) {
+                    digests.insert(id.clone(), state_digest(&records));
+                }
             }
             Ok(digests)
         })

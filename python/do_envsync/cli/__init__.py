@@ -38,6 +38,7 @@ from . import (
     emulator,
     notify,
     serve,
+    state,
     syncs,
     watch,
 )
@@ -72,8 +73,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"do-envsync {__version__}")
     p.add_argument(
         "--state",
-        metavar="PATH",
-        help="state database (default: $DO_ENVSYNC_STATE or user data dir)",
+        metavar="PATH_OR_URL",
+        help="state database: a SQLite file, or a postgresql:// URL shared by many machines "
+        "(needs $DO_ENVSYNC_MASTER_KEY; default: $DO_ENVSYNC_STATE or the user data dir)",
     )
     p.add_argument(
         "--config",
@@ -94,7 +96,9 @@ def _parser() -> argparse.ArgumentParser:
         "--no-color", action="store_true", help="no colour in plans (also: NO_COLOR set)"
     )
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for module in (apps, adhoc, connections, syncs, notify, watch, serve, config, emulator, demo):
+    for module in (
+        apps, adhoc, connections, syncs, notify, watch, serve, config, state, emulator, demo
+    ):
         module.register(sub)
     completion.register(sub, p)
     return p

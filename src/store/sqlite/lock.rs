@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
-use super::{io_err, StoreError};
+use super::super::{io_err, StoreError};
 
 /// Longest wait between two attempts.
 const MAX_BACKOFF: Duration = Duration::from_millis(50);
@@ -78,7 +78,7 @@ pub(super) fn acquire(
     let path = lock_dir.join(lock_file_name(app_id));
     // Never through a link, never truncated on open, only a file of ours that nobody
     // else can write: the holder line below is written into it.
-    let mut file = super::files::open_private_rw("lock file", &path)?;
+    let mut file = super::super::files::open_private_rw("lock file", &path)?;
     let started = Instant::now();
     let mut backoff = Duration::from_millis(2);
     loop {

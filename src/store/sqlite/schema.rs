@@ -5,7 +5,7 @@ use std::path::Path;
 
 use rusqlite::{Connection, TransactionBehavior};
 
-use super::StoreError;
+use super::super::StoreError;
 
 /// Migrations by version; each runs once, inside the migrating transaction.
 const MIGRATIONS: &[(i64, &str)] = &[
@@ -144,7 +144,7 @@ pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreErr
     let found = current_version(&tx).map_err(sql)?;
     if found > SCHEMA_VERSION {
         return Err(StoreError::SchemaTooNew {
-            path: path.to_owned(),
+            location: path.display().to_string(),
             found,
             supported: SCHEMA_VERSION,
         });
