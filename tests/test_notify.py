@@ -20,6 +20,7 @@ from do_envsync import ConfigurationError, Store, SyncRunError
 from do_envsync.testing import Emulator
 
 from .conftest import CANARY_LITERALS, make_spec
+from .pg import PgCluster
 from .test_cli_control import Cli
 
 # The URL path is a credential (Slack's is): `canary-<32 hex>` is checked suite-wide in
@@ -89,15 +90,29 @@ def receiver() -> Iterator[Receiver]:
     r.close()
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    st = Store(str(tmp_path / "notify" / "state.db"))
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
+    """The same behaviour on both backends: a SQLite file, and a PostgreSQL database."""
+    if request.param == "sqlite":
+        st = Store(str(tmp_path / "notify" / "state.db"))
+    else:
+        url = request.getfixturevalue("pg_url")
+        st = Store(url)
+        _PG_DUMPS[id(st)] = (request.getfixturevalue("pg_cluster"), url)
     # Fast retries for tests; the defaults are 10 s, 4 attempts, 0.5 s backoff.
     st.notifications.configure(timeout=2.0, max_attempts=3, backoff=0.05)
     return st
 
 
+# PostgreSQL stores of this module's tests -> their cluster and URL (for pg_dump).
+_PG_DUMPS: dict[int, tuple[PgCluster, str]] = {}
+
+
 def _state_bytes(store: Store) -> bytes:
+    """Everything the store holds at rest: its files, or a pg_dump of its database."""
+    pg = _PG_DUMPS.get(id(store))
+    if pg is not None:
+        return pg[0].pg_dump(pg[1]).encode()
     return b"".join(p.read_bytes() for p in Path(store.path).parent.rglob("*") if p.is_file())
 
 

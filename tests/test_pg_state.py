@@ -205,9 +205,19 @@ def test_state_copy_sqlite_to_pg_and_back_keeps_the_no_op(
     # A connection too, so sealed tokens travel (re-sealed under the env master key).
     Store(str(local)).connections.create("main", token=emu.token, base_url=emu.base_url)
 
+    # A notification target (its URL sealed) and a serve API key (a hash) travel too.
+    hook = f"https://hooks.example.com/services/{uuid.uuid4().hex}"
+    Store(str(local)).notifications.create("ops", hook, type="slack")
+    made = cli("--state", str(local), "serve", "keys", "create", "ci", "--json")
+    assert made.returncode == 0, made.stderr
+
     out = cli("state", "copy", "--from", str(local), "--to", pg_url)
     assert out.returncode == 0, out.stderr
-    assert "copied 1 connections, 0 syncs, 0 runs and 1 records of 1 apps" in out.stdout
+    assert (
+        "copied 1 connections, 0 syncs, 0 runs, 1 records of 1 apps, "
+        "1 notification targets (0 deliveries) and 1 API keys" in out.stdout
+    )
+    assert hook not in out.stdout + out.stderr
     assert pg_cluster.password not in out.stdout + out.stderr
     before = emu.deployment_count(app_id)
     emu.clear_requests()
@@ -215,6 +225,11 @@ def test_state_copy_sqlite_to_pg_and_back_keeps_the_no_op(
     assert again["requests"] == 1 and again["deployment_id"] is None, again
     assert emu.deployment_count(app_id) == before
     assert [c.name for c in Store(pg_url).connections.list()] == ["main"]
+    # The sealed URL opens under the PostgreSQL store's key (an update re-seals it).
+    moved = Store(pg_url).notifications.update("ops", enabled=False)
+    assert (moved.name, moved.is_enabled) == ("ops", False)
+    keys = json.loads(cli("--state", pg_url, "serve", "keys", "list", "--json").stdout)
+    assert [k["name"] for k in keys] == ["ci"]
 
     # A second copy into a store that is no longer empty is refused, nothing changed.
     refused = cli("state", "copy", "--from", str(local), "--to", pg_url)

@@ -129,6 +129,9 @@ impl Store {
             ("runs", report.runs),
             ("apps", report.apps),
             ("records", report.records),
+            ("notify_targets", report.notify_targets),
+            ("deliveries", report.deliveries),
+            ("api_keys", report.api_keys),
         ]
         .into_iter()
         .collect())

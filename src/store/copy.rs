@@ -34,6 +34,9 @@ pub struct CopyReport {
     pub runs: usize,
     pub apps: usize,
     pub records: usize,
+    pub notify_targets: usize,
+    pub deliveries: usize,
+    pub api_keys: usize,
 }
 
 /// Apps read per batch (one round trip each with PostgreSQL).
@@ -57,10 +60,11 @@ pub fn copy(from: &Store, to: &Store) -> Result<CopyReport, CopyError> {
     }
     let connections = from.list_connections()?;
     let syncs = from.list_syncs()?;
+    let targets = from.list_notify_targets()?;
     let mut report = CopyReport::default();
     // Keys only when there is sealed data to carry over.
     let keys: Option<(MasterKey, MasterKey)> =
-        if from.has_master_key_check()? && !connections.is_empty() {
+        if from.has_master_key_check()? && !(connections.is_empty() && targets.is_empty()) {
             let src = from.master_key(false)?;
             let dst = to.master_key(!to.has_master_key_check()?)?;
             let stored = to.master_key_check(dst.check_value())?;
@@ -110,6 +114,28 @@ pub fn copy(from: &Store, to: &Store) -> Result<CopyReport, CopyError> {
             to.save_run(run)?;
             report.runs += 1;
         }
+    }
+    // Targets after the syncs they belong to, deliveries after the runs they report.
+    for t in &targets {
+        let mut t = t.clone();
+        t.sealed = reseal(
+            &t.sealed,
+            &t.id,
+            &format!("the notification target {:?}", t.name),
+        )?;
+        to.insert_notify_target(&t)?;
+        report.notify_targets += 1;
+    }
+    let mut deliveries = from.list_deliveries(None, None, None)?;
+    deliveries.reverse();
+    for d in &deliveries {
+        to.insert_delivery(d)?;
+        report.deliveries += 1;
+    }
+    // Only hashes: nothing to re-seal.
+    for k in from.list_api_keys()? {
+        to.insert_api_key(&k)?;
+        report.api_keys += 1;
     }
     let apps = from.apps()?;
     for chunk in apps.chunks(BATCH) {

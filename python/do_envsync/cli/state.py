@@ -12,13 +12,14 @@ from . import _common as c
 def _copy(args: argparse.Namespace) -> int:
     source, target = Store(args.source), Store(args.target)
     counts = source.copy_to(target)
-    if args.json:
-        c.print_json({"from": source.path, "to": target.path, **counts})
+    if args.output != "table":
+        c.print_data(args.output, {"from": source.path, "to": target.path, **counts})
     else:
         print(
             f"copied {counts['connections']} connections, {counts['syncs']} syncs, "
-            f"{counts['runs']} runs and {counts['records']} records of {counts['apps']} apps "
-            f"from {source.path} to {target.path}"
+            f"{counts['runs']} runs, {counts['records']} records of {counts['apps']} apps, "
+            f"{counts['notify_targets']} notification targets ({counts['deliveries']} deliveries) "
+            f"and {counts['api_keys']} API keys from {source.path} to {target.path}"
         )
     return 0
 
@@ -34,5 +35,5 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--from", dest="source", required=True, metavar="PATH_OR_URL")
     p.add_argument("--to", dest="target", required=True, metavar="PATH_OR_URL")
-    p.add_argument("--json", action="store_true")
+    c.output_options(p)
     p.set_defaults(func=_copy)
