@@ -9,6 +9,7 @@ through `DO_ENVSYNC_STATE`.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -188,7 +189,9 @@ def test_two_processes_with_the_same_keys_serialize(emu: Emulator, tmp_path: Pat
     assert {(c.action, c.reason) for c in back.changes} == {("update", "value_changed")}
 
 
-def test_a_sync_waits_for_the_lock_or_times_out(emu: Emulator, tmp_path: Path) -> None:
+def test_a_sync_waits_for_the_lock_or_times_out(
+    emu: Emulator, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     app_id = emu.seed_app(make_spec())["id"]
     state = tmp_path / "state.db"
     # The first sync holds the lock through a PUT the emulator answers after HOLD seconds.
@@ -212,6 +215,9 @@ def test_a_sync_waits_for_the_lock_or_times_out(emu: Emulator, tmp_path: Path) -
         time.sleep(0.01)
 
     client = emu.client()
+    # The wait is logged (INFO, `do_envsync.store.*`), naming the app.
+    caplog.set_level(logging.INFO, logger="do_envsync")
+    do_envsync.refresh_logging()
     t0 = time.monotonic()
     with pytest.raises(LockTimeoutError) as info:
         client.sync(
@@ -226,6 +232,14 @@ def test_a_sync_waits_for_the_lock_or_times_out(emu: Emulator, tmp_path: Path) -
     assert isinstance(info.value, TimeoutError)
     assert app_id in str(info.value)
     assert emu.request_count("GET", f"/v2/apps/{app_id}") == 1  # it sent nothing
+    waits = [
+        r
+        for r in caplog.records
+        if r.name.startswith("do_envsync.store.") and "waiting for the sync lock" in r.getMessage()
+    ]
+    assert len(waits) == 1 and app_id in waits[0].getMessage(), caplog.records
+    caplog.set_level(logging.WARNING, logger="do_envsync")
+    do_envsync.refresh_logging()
 
     waited = client.sync(
         app_id,

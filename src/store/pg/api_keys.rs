@@ -29,65 +29,32 @@ fn from_row(row: &Row) -> ApiKeyRecord {
 
 impl PgStore {
     pub fn insert_api_key(&self, rec: &ApiKeyRecord) -> Result<(), StoreError> {
-        self.block(async {
-            let client = self.shared.client().await?;
-            self.shared.trip();
-            client
-                .execute(
-                    &format!("INSERT INTO api_keys ({COLUMNS}) VALUES ($1, $2, $3, $4, $5)"),
-                    &[
-                        &rec.id,
-                        &rec.name,
-                        &rec.key_hash,
-                        &rec.created_at.timestamp_micros(),
-                        &rec.last_used_at.map(|t| t.timestamp_micros()),
-                    ],
-                )
-                .await
-                .map_err(|e| self.name_taken_or(e, "API key", &rec.name))?;
-            Ok(())
-        })
+        self.execute_named(
+            &format!("INSERT INTO api_keys ({COLUMNS}) VALUES ($1, $2, $3, $4, $5)"),
+            &[
+                &rec.id,
+                &rec.name,
+                &rec.key_hash,
+                &rec.created_at.timestamp_micros(),
+                &rec.last_used_at.map(|t| t.timestamp_micros()),
+            ],
+            "API key",
+            &rec.name,
+        )?;
+        Ok(())
     }
 
     pub fn list_api_keys(&self) -> Result<Vec<ApiKeyRecord>, StoreError> {
-        self.block(async {
-            let client = self.shared.client().await?;
-            self.shared.trip();
-            let rows = client
-                .query(
-                    &format!("SELECT {COLUMNS} FROM api_keys ORDER BY name"),
-                    &[],
-                )
-                .await
-                .map_err(self.err())?;
-            Ok(rows.iter().map(from_row).collect())
-        })
+        let sql = format!("SELECT {COLUMNS} FROM api_keys ORDER BY name");
+        Ok(self.query(&sql, &[])?.iter().map(from_row).collect())
     }
 
     pub fn find_api_key(&self, id: &str) -> Result<Option<ApiKeyRecord>, StoreError> {
-        self.block(async {
-            let client = self.shared.client().await?;
-            self.shared.trip();
-            let row = client
-                .query_opt(
-                    &format!("SELECT {COLUMNS} FROM api_keys WHERE id = $1"),
-                    &[&id],
-                )
-                .await
-                .map_err(self.err())?;
-            Ok(row.as_ref().map(from_row))
-        })
+        let sql = format!("SELECT {COLUMNS} FROM api_keys WHERE id = $1");
+        Ok(self.query_opt(&sql, &[&id])?.as_ref().map(from_row))
     }
 
     pub fn delete_api_key(&self, name: &str) -> Result<bool, StoreError> {
-        self.block(async {
-            let client = self.shared.client().await?;
-            self.shared.trip();
-            let n = client
-                .execute("DELETE FROM api_keys WHERE name = $1", &[&name])
-                .await
-                .map_err(self.err())?;
-            Ok(n == 1)
-        })
+        Ok(self.execute("DELETE FROM api_keys WHERE name = $1", &[&name])? == 1)
     }
 }

@@ -15,6 +15,8 @@ use super::{Shared, StoreError};
 
 /// Longest wait between two attempts.
 const MAX_BACKOFF: Duration = Duration::from_millis(50);
+/// The first pause when the lock is taken (doubling up to [`MAX_BACKOFF`]).
+const FIRST_BACKOFF: Duration = Duration::from_millis(2);
 
 /// Proof of holding an app's sync lock; dropping it releases the lock.
 pub struct PgLock {
@@ -105,7 +107,7 @@ pub(super) fn acquire(
                     })
                 }
             };
-        let mut backoff = Duration::from_millis(2);
+        let mut backoff = FIRST_BACKOFF;
         loop {
             shared.trip();
             let got: bool = client
@@ -117,6 +119,14 @@ pub(super) fn acquire(
                 break;
             }
             let waited = started.elapsed();
+            if backoff == FIRST_BACKOFF {
+                // Once per wait: a sync of this app on some machine holds it.
+                tracing::info!(
+                    app_id,
+                    timeout_s = timeout.as_secs_f64(),
+                    "waiting for the sync lock"
+                );
+            }
             if waited >= timeout {
                 shared.trip();
                 let holder = client

@@ -17,6 +17,7 @@ mod lock;
 mod notify;
 mod runs;
 mod schema;
+mod statement;
 mod syncs;
 mod tls;
 

@@ -85,174 +85,123 @@ fn delivery_from_row(row: &Row) -> DeliveryRecord {
 
 impl PgStore {
     pub fn insert_notify_target(&self, t: &NotifyTargetRecord) -> Result<(), StoreError> {
-        self.block(async {
-            let client = self.shared.client().await?;
-            self.shared.trip();
-            client
-                .execute(
-                    "INSERT INTO notify_targets (id, name, kind, sync_id, url_masked, sealed, events,
-                     dedup_interval_secs, is_enabled, created_at, updated_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-                    &[
-                        &t.id,
-                        &t.name,
-                        &t.kind,
-                        &t.sync_id,
-                        &t.url_masked,
-                        &t.sealed,
-                        &t.events,
-                        &t.dedup_interval_secs,
-                        &t.is_enabled,
-                        &t.created_at.timestamp_micros(),
-                        &t.updated_at.timestamp_micros(),
-                    ],
-                )
-                .await
-                .map_err(|e| self.name_taken_or(e, "notification target", &t.name))?;
-            Ok(())
-        })
+        self.execute_named(
+            "INSERT INTO notify_targets (id, name, kind, sync_id, url_masked, sealed, events,
+             dedup_interval_secs, is_enabled, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            &[
+                &t.id,
+                &t.name,
+                &t.kind,
+                &t.sync_id,
+                &t.url_masked,
+                &t.sealed,
+                &t.events,
+                &t.dedup_interval_secs,
+                &t.is_enabled,
+                &t.created_at.timestamp_micros(),
+                &t.updated_at.timestamp_micros(),
+            ],
+            "notification target",
+            &t.name,
+        )?;
+        Ok(())
     }
 
     pub fn update_notify_target(&self, t: &NotifyTargetRecord) -> Result<bool, StoreError> {
-        self.block(async {
-            let client = self.shared.client().await?;
-            self.shared.trip();
-            let n = client
-                .execute(
-                    "UPDATE notify_targets SET name = $2, kind = $3, sync_id = $4, url_masked = $5,
-                     sealed = $6, events = $7, dedup_interval_secs = $8, is_enabled = $9, updated_at = $10
-                     WHERE id = $1",
-                    &[
-                        &t.id,
-                        &t.name,
-                        &t.kind,
-                        &t.sync_id,
-                        &t.url_masked,
-                        &t.sealed,
-                        &t.events,
-                        &t.dedup_interval_secs,
-                        &t.is_enabled,
-                        &t.updated_at.timestamp_micros(),
-                    ],
-                )
-                .await
-                .map_err(|e| self.name_taken_or(e, "notification target", &t.name))?;
-            Ok(n == 1)
-        })
+        let n = self.execute_named(
+            "UPDATE notify_targets SET name = $2, kind = $3, sync_id = $4, url_masked = $5,
+             sealed = $6, events = $7, dedup_interval_secs = $8, is_enabled = $9, updated_at = $10
+             WHERE id = $1",
+            &[
+                &t.id,
+                &t.name,
+                &t.kind,
+                &t.sync_id,
+                &t.url_masked,
+                &t.sealed,
+                &t.events,
+                &t.dedup_interval_secs,
+                &t.is_enabled,
+                &t.updated_at.timestamp_micros(),
+            ],
+            "notification target",
+            &t.name,
+        )?;
+        Ok(n == 1)
     }
 
     pub fn find_notify_target(
         &self,
         id_or_name: &str,
     ) -> Result<Option<NotifyTargetRecord>, StoreError> {
-        self.block(async {
-            let client = self.shared.client().await?;
-            self.shared.trip();
-            let row = client
-                .query_opt(
-                    &format!(
-                        "{TARGET_SELECT} WHERE t.id = $1 OR t.name = $1 ORDER BY t.id = $1 DESC LIMIT 1"
-                    ),
-                    &[&id_or_name],
-                )
-                .await
-                .map_err(self.err())?;
-            Ok(row.as_ref().map(target_from_row))
-        })
+        let sql = format!(
+            "{TARGET_SELECT} WHERE t.id = $1 OR t.name = $1 ORDER BY t.id = $1 DESC LIMIT 1"
+        );
+        Ok(self
+            .query_opt(&sql, &[&id_or_name])?
+            .as_ref()
+            .map(target_from_row))
     }
 
     pub fn list_notify_targets(&self) -> Result<Vec<NotifyTargetRecord>, StoreError> {
-        self.block(async {
-            let client = self.shared.client().await?;
-            self.shared.trip();
-            let rows = client
-                .query(&format!("{TARGET_SELECT} ORDER BY t.name"), &[])
-                .await
-                .map_err(self.err())?;
-            Ok(rows.iter().map(target_from_row).collect())
-        })
+        let sql = format!("{TARGET_SELECT} ORDER BY t.name");
+        Ok(self.query(&sql, &[])?.iter().map(target_from_row).collect())
     }
 
     pub fn notify_targets_for(&self, sync_id: &str) -> Result<Vec<NotifyTargetRecord>, StoreError> {
-        self.block(async {
-            let client = self.shared.client().await?;
-            self.shared.trip();
-            let rows = client
-                .query(
-                    &format!(
-                        "{TARGET_SELECT} WHERE t.is_enabled AND (t.sync_id IS NULL OR t.sync_id = $1) ORDER BY t.name"
-                    ),
-                    &[&sync_id],
-                )
-                .await
-                .map_err(self.err())?;
-            Ok(rows.iter().map(target_from_row).collect())
-        })
+        let sql = format!(
+            "{TARGET_SELECT} WHERE t.is_enabled AND (t.sync_id IS NULL OR t.sync_id = $1) ORDER BY t.name"
+        );
+        Ok(self
+            .query(&sql, &[&sync_id])?
+            .iter()
+            .map(target_from_row)
+            .collect())
     }
 
     pub fn delete_notify_target(&self, id: &str) -> Result<bool, StoreError> {
-        self.block(async {
-            let client = self.shared.client().await?;
-            self.shared.trip();
-            let n = client
-                .execute("DELETE FROM notify_targets WHERE id = $1", &[&id])
-                .await
-                .map_err(self.err())?;
-            Ok(n == 1)
-        })
+        Ok(self.execute("DELETE FROM notify_targets WHERE id = $1", &[&id])? == 1)
     }
 
     pub fn insert_delivery(&self, d: &DeliveryRecord) -> Result<(), StoreError> {
-        self.block(async {
-            let client = self.shared.client().await?;
-            self.shared.trip();
-            client
-                .execute(
-                    &format!(
-                        "INSERT INTO notify_deliveries ({DELIVERY_COLUMNS})
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
-                    ),
-                    &[
-                        &d.id,
-                        &d.run_id,
-                        &d.sync_id,
-                        &d.target_id,
-                        &d.target_name,
-                        &d.event,
-                        &d.status,
-                        &i64::from(d.attempts),
-                        &d.last_error,
-                        &d.dedup_key,
-                        &d.created_at.timestamp_micros(),
-                        &d.updated_at.timestamp_micros(),
-                    ],
-                )
-                .await
-                .map_err(self.err())?;
-            Ok(())
-        })
+        let sql = format!(
+            "INSERT INTO notify_deliveries ({DELIVERY_COLUMNS})
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+        );
+        self.execute(
+            &sql,
+            &[
+                &d.id,
+                &d.run_id,
+                &d.sync_id,
+                &d.target_id,
+                &d.target_name,
+                &d.event,
+                &d.status,
+                &i64::from(d.attempts),
+                &d.last_error,
+                &d.dedup_key,
+                &d.created_at.timestamp_micros(),
+                &d.updated_at.timestamp_micros(),
+            ],
+        )?;
+        Ok(())
     }
 
     pub fn save_delivery(&self, d: &DeliveryRecord) -> Result<(), StoreError> {
-        self.block(async {
-            let client = self.shared.client().await?;
-            self.shared.trip();
-            client
-                .execute(
-                    "UPDATE notify_deliveries SET status = $2, attempts = $3, last_error = $4, updated_at = $5
-                     WHERE id = $1",
-                    &[
-                        &d.id,
-                        &d.status,
-                        &i64::from(d.attempts),
-                        &d.last_error,
-                        &d.updated_at.timestamp_micros(),
-                    ],
-                )
-                .await
-                .map_err(self.err())?;
-            Ok(())
-        })
+        self.execute(
+            "UPDATE notify_deliveries SET status = $2, attempts = $3, last_error = $4, updated_at = $5
+             WHERE id = $1",
+            &[
+                &d.id,
+                &d.status,
+                &i64::from(d.attempts),
+                &d.last_error,
+                &d.updated_at.timestamp_micros(),
+            ],
+        )?;
+        Ok(())
     }
 
     pub fn last_delivery_with_key(
@@ -261,19 +210,14 @@ impl PgStore {
         sync_id: &str,
         dedup_key: &str,
     ) -> Result<Option<DateTime<Utc>>, StoreError> {
-        self.block(async {
-            let client = self.shared.client().await?;
-            self.shared.trip();
-            let row = client
-                .query_one(
-                    "SELECT MAX(created_at) FROM notify_deliveries
-                     WHERE target_id = $1 AND sync_id = $2 AND dedup_key = $3 AND status <> 'deduplicated'",
-                    &[&target_id, &sync_id, &dedup_key],
-                )
-                .await
-                .map_err(self.err())?;
-            Ok(row.get::<_, Option<i64>>(0).map(from_micros))
-        })
+        let row = self.query_opt(
+            "SELECT MAX(created_at) FROM notify_deliveries
+             WHERE target_id = $1 AND sync_id = $2 AND dedup_key = $3 AND status <> 'deduplicated'",
+            &[&target_id, &sync_id, &dedup_key],
+        )?;
+        Ok(row
+            .and_then(|r| r.get::<_, Option<i64>>(0))
+            .map(from_micros))
     }
 
     pub fn list_deliveries(
@@ -283,40 +227,27 @@ impl PgStore {
         limit: Option<usize>,
     ) -> Result<Vec<DeliveryRecord>, StoreError> {
         let limit = limit.map(|l| i64::try_from(l).unwrap_or(i64::MAX));
-        self.block(async {
-            let client = self.shared.client().await?;
-            self.shared.trip();
-            let rows = client
-                .query(
-                    &format!(
-                        "SELECT {DELIVERY_COLUMNS} FROM notify_deliveries
-                         WHERE ($1::TEXT IS NULL OR run_id = $1) AND ($2::TEXT IS NULL OR sync_id = $2)
-                         ORDER BY created_at DESC, seq DESC LIMIT $3"
-                    ),
-                    &[&run_id, &sync_id, &limit],
-                )
-                .await
-                .map_err(self.err())?;
-            Ok(rows.iter().map(delivery_from_row).collect())
-        })
+        let sql = format!(
+            "SELECT {DELIVERY_COLUMNS} FROM notify_deliveries
+             WHERE ($1::TEXT IS NULL OR run_id = $1) AND ($2::TEXT IS NULL OR sync_id = $2)
+             ORDER BY created_at DESC, seq DESC LIMIT $3"
+        );
+        Ok(self
+            .query(&sql, &[&run_id, &sync_id, &limit])?
+            .iter()
+            .map(delivery_from_row)
+            .collect())
     }
 
     pub fn abandon_deliveries(&self, ids: &[String]) -> Result<(), StoreError> {
         let now = crate::sync::state::now_micros().timestamp_micros();
-        self.block(async {
-            let client = self.shared.client().await?;
-            self.shared.trip();
-            // One statement for the batch: the process is stopping.
-            client
-                .execute(
-                    "UPDATE notify_deliveries SET status = 'abandoned', updated_at = $2,
-                     last_error = COALESCE(last_error || '; ', '') || 'the process stopped before delivery ended'
-                     WHERE id = ANY($1) AND status = 'pending'",
-                    &[&ids, &now],
-                )
-                .await
-                .map_err(self.err())?;
-            Ok(())
-        })
+        // One statement for the batch: the process is stopping.
+        self.execute(
+            "UPDATE notify_deliveries SET status = 'abandoned', updated_at = $2,
+             last_error = COALESCE(last_error || '; ', '') || 'the process stopped before delivery ended'
+             WHERE id = ANY($1) AND status = 'pending'",
+            &[&ids, &now],
+        )?;
+        Ok(())
     }
 }

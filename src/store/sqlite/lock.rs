@@ -19,6 +19,8 @@ use super::super::{io_err, StoreError};
 
 /// Longest wait between two attempts.
 const MAX_BACKOFF: Duration = Duration::from_millis(50);
+/// The first pause when the lock is taken (doubling up to [`MAX_BACKOFF`]).
+const FIRST_BACKOFF: Duration = Duration::from_millis(2);
 
 /// Proof of holding an app's sync lock; dropping it releases the lock.
 #[derive(Debug)]
@@ -80,7 +82,7 @@ pub(super) fn acquire(
     // else can write: the holder line below is written into it.
     let mut file = super::super::files::open_private_rw("lock file", &path)?;
     let started = Instant::now();
-    let mut backoff = Duration::from_millis(2);
+    let mut backoff = FIRST_BACKOFF;
     loop {
         match fs4::FileExt::try_lock(&file) {
             Ok(()) => break,
@@ -88,6 +90,14 @@ pub(super) fn acquire(
             Err(fs4::TryLockError::Error(e)) => return Err(io_err("lock", &path)(e)),
         }
         let waited = started.elapsed();
+        if backoff == FIRST_BACKOFF {
+            // Once per wait: another sync of this app (here or in another process) holds it.
+            tracing::info!(
+                app_id,
+                timeout_s = timeout.as_secs_f64(),
+                "waiting for the sync lock"
+            );
+        }
         if waited >= timeout {
             return Err(StoreError::LockTimeout {
                 app_id: app_id.to_owned(),
