@@ -153,12 +153,13 @@ def _test(args: argparse.Namespace) -> int:
     with c.progress(f"sending a test notification to {args.target}"):
         result = c.store(args).notifications.test(args.target)
     if args.output != "table":
-        c.print_data(args.output, 
+        c.print_data(
+            args.output,
             {
                 "delivered": result.delivered,
                 "attempts": result.attempts,
                 "lastError": result.last_error,
-            }
+            },
         )
     elif result.delivered:
         print(f"delivered (attempts: {result.attempts})")
